@@ -1,0 +1,469 @@
+/**
+ * One RV64GC hart: architectural state and the memory-access paths (TLB fast path, page walk and
+ * MMIO slow path). The instruction loop is in interp.ts, CSRs in csr.ts, traps in trap.ts, the page
+ * walk in mmu.ts.
+ *
+ * 64-bit values are carried as two int32 halves (lo, hi) so that the hot paths use no BigInt.
+ */
+import type { Bus } from '../../hw/bus.js';
+import type { Clock, HartInterrupts } from '../../hw/device.js';
+import { Cause, MIP_STIP, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM } from './csr-defs.js';
+import { RAM_OFFSET, StateViews, Priv } from './state.js';
+import { walk, ACC_R, ACC_W, ACC_X } from './mmu.js';
+import type { FpContext } from './fpu.js';
+
+/** Thrown (a preallocated sentinel, no allocation) to unwind an instruction that traps. */
+export const TRAP = { trap: true } as const;
+
+/** Hooks the machine installs: environment calls to built-in firmware, shutdown, diagnostics. */
+export interface CpuEnv {
+  /** Called on ECALL from S-mode when the built-in SBI is the firmware; returns true if handled. */
+  sbiCall?(cpu: Cpu): boolean;
+  warn(msg: string): void;
+}
+
+const TLB_SIZE = 256;
+const TLB_SETS = 3; // U, S, M (M is bare unless MPRV)
+
+export class Cpu implements FpContext, HartInterrupts {
+  readonly views: StateViews;
+  readonly x: Int32Array;
+  readonly fi: Int32Array;
+  readonly fd: Float64Array;
+  readonly fs: Float32Array;
+  // Whole-memory views for RAM access.
+  readonly u8: Uint8Array;
+  readonly i8: Int8Array;
+  readonly u16: Uint16Array;
+  readonly i16: Int16Array;
+  readonly i32: Int32Array;
+
+  pcLo = 0;
+  pcHi = 0;
+  priv: Priv = Priv.M;
+  fflags = 0;
+  frm = 0;
+
+  // --- CSR state (see csr.ts). 64-bit CSRs as lo/hi pairs. ---
+  mstatus = 0; // low word; FS etc.
+  misa = 0;
+  medeleg = 0;
+  mideleg = 0;
+  mie = 0;
+  /** Software-writable mip bits (SSIP, STIP, SEIP written by M-mode). */
+  mipSw = 0;
+  /** mip bits driven by devices (MSIP, MTIP, MEIP, SEIP from the PLIC, STIP from Sstc/SBI timer). */
+  mipHw = 0;
+  mtvecLo = 0; mtvecHi = 0;
+  stvecLo = 0; stvecHi = 0;
+  mepcLo = 0; mepcHi = 0;
+  sepcLo = 0; sepcHi = 0;
+  mcauseLo = 0; mcauseHi = 0;
+  scauseLo = 0; scauseHi = 0;
+  mtvalLo = 0; mtvalHi = 0;
+  stvalLo = 0; stvalHi = 0;
+  mscratchLo = 0; mscratchHi = 0;
+  sscratchLo = 0; sscratchHi = 0;
+  satpLo = 0; satpHi = 0;
+  mcounteren = 0;
+  scounteren = 0;
+  menvcfgLo = 0; menvcfgHi = 0;
+  senvcfg = 0;
+  mcountinhibit = 0;
+  /** stimecmp (Sstc) or the built-in SBI's timer deadline, in mtime ticks; Infinity when unset. */
+  stimecmp = Infinity;
+  stimecmpLo = -1; stimecmpHi = -1;
+  readonly pmpcfg = new Int32Array(16); // pmpcfg0..15 as 32-bit halves (RV64 uses even numbers)
+  readonly pmpaddrLo = new Int32Array(64);
+  readonly pmpaddrHi = new Int32Array(64);
+  /** The `time` CSR source: mtime of the board's ACLINT (set by the board), in ticks. */
+  time: () => number;
+  /** Retired instructions before the current run() slice. */
+  instret = 0;
+  hartId = 0;
+
+  // --- Pending trap (set by raise(), consumed by trap.ts). ---
+  trapCause = 0;
+  trapTvalLo = 0;
+  trapTvalHi = 0;
+
+  // --- LR/SC reservation (physical address), -1 when none. ---
+  resAddr = -1;
+
+  /** True after WFI with nothing pending: the machine should sleep until an interrupt. */
+  idle = false;
+  /** Set to stop the current run() slice at the next instruction boundary. */
+  stopRequested = false;
+
+  // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries. Tag = page-aligned va lo + va hi. ---
+  readonly rTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly rTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly rHost = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly wTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly wTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly wHost = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly xTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly xTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
+  readonly xHost = new Int32Array(TLB_SIZE * TLB_SETS);
+  /** TLB set offset for data accesses (depends on priv and MPRV/MPP) and for fetches. */
+  dset = 0;
+  xset = 0;
+  /** Paging mode for the effective privilege: 0 bare, 8 Sv39, 9 Sv48 (from satp). */
+  satpMode = 0;
+  /** Bumped on every TLB flush, so the interpreter can drop its cached fetch page. */
+  tlbEpoch = 0;
+
+  readonly ramBase: number;
+  readonly ramEnd: number;
+  /** Byte offset of guest physical 0 in the memory views (may be negative). */
+  readonly ramDelta: number;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    readonly bus: Bus,
+    readonly clock: Clock,
+    readonly env: CpuEnv,
+  ) {
+    this.time = () => clock.now();
+    this.views = new StateViews(memory);
+    this.x = this.views.x;
+    this.fi = this.views.fi;
+    this.fd = this.views.fd;
+    this.fs = this.views.fs;
+    const buf = memory.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.i8 = new Int8Array(buf);
+    this.u16 = new Uint16Array(buf);
+    this.i16 = new Int16Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.ramBase = bus.ramBase;
+    this.ramEnd = bus.ramBase + bus.ramSize;
+    this.ramDelta = RAM_OFFSET - bus.ramBase;
+    // misa: MXL=2 (bit 63), extensions I M A F D C S U (§3.1.1).
+    this.misa = (1 << 8) | (1 << 12) | (1 << 0) | (1 << 5) | (1 << 3) | (1 << 2) | (1 << 18) | (1 << 20);
+    this.reset(0, 0);
+  }
+
+  reset(pcLo: number, pcHi: number): void {
+    this.x.fill(0);
+    this.fi.fill(0);
+    this.pcLo = pcLo;
+    this.pcHi = pcHi;
+    this.priv = Priv.M;
+    this.mstatus = 0;
+    this.mie = 0;
+    this.mipSw = 0;
+    this.medeleg = 0;
+    this.mideleg = 0;
+    this.satpLo = this.satpHi = 0;
+    this.resAddr = -1;
+    this.idle = false;
+    this.stimecmp = Infinity;
+    this.stimecmpLo = this.stimecmpHi = -1;
+    this.menvcfgLo = this.menvcfgHi = 0;
+    this.mcounteren = this.scounteren = 0;
+    this.fflags = this.frm = 0;
+    this.updateMode();
+    this.flushTlb();
+  }
+
+  // ---------------------------------------------------------------- interrupts from devices
+  setMip(bit: number, level: boolean): void {
+    if (level) this.mipHw |= 1 << bit;
+    else this.mipHw &= ~(1 << bit);
+  }
+
+  /** Sstc (and the built-in SBI timer, which uses the same comparator): STIP = time >= stimecmp. */
+  pollStimer(): void {
+    if ((this.menvcfgHi & 0x80000000) === 0) return;
+    if (this.time() >= this.stimecmp) this.mipHw |= MIP_STIP;
+    else this.mipHw &= ~MIP_STIP;
+  }
+
+  get mip(): number {
+    return this.mipHw | this.mipSw;
+  }
+
+  // ---------------------------------------------------------------- traps
+  /** Records an exception and unwinds the current instruction (trap.ts takes it). */
+  raise(cause: number, tvalLo: number, tvalHi: number): never {
+    this.trapCause = cause;
+    this.trapTvalLo = tvalLo;
+    this.trapTvalHi = tvalHi;
+    throw TRAP;
+  }
+
+  illegal(): never {
+    // mtval gets 0 for illegal instructions here; the interpreter passes the word where it knows it.
+    return this.raise(Cause.ILLEGAL, this.curInst, 0);
+  }
+
+  /** The instruction word being executed (for mtval on illegal instruction). */
+  curInst = 0;
+
+  // ---------------------------------------------------------------- translation state
+  /** Recomputes which TLB sets and paging mode apply after a change of priv, mstatus or satp. */
+  updateMode(): void {
+    const p = this.priv;
+    let dp = p;
+    if (p === Priv.M && (this.mstatus & MSTATUS_MPRV)) dp = ((this.mstatus & MSTATUS_MPP) >>> MSTATUS_MPP_SHIFT) as Priv;
+    this.dset = (dp === Priv.M ? 2 : dp) * TLB_SIZE;
+    this.xset = (p === Priv.M ? 2 : p) * TLB_SIZE;
+    this.satpMode = (this.satpHi >>> 28) & 15;
+  }
+
+  flushTlb(): void {
+    // Tag value 1 never equals a page-aligned address.
+    this.rTagLo.fill(1);
+    this.wTagLo.fill(1);
+    this.xTagLo.fill(1);
+    this.tlbEpoch = (this.tlbEpoch + 1) | 0;
+  }
+
+  /**
+   * Translates a virtual address for an access kind, raising page or access faults.
+   * Returns the physical address (a double, exact). Fills the TLB for RAM pages.
+   */
+  translate(vaLo: number, vaHi: number, acc: number): number {
+    const set = acc === ACC_X ? this.xset : this.dset;
+    const effPriv = set === 2 * TLB_SIZE ? Priv.M : ((set / TLB_SIZE) as Priv);
+    let pa: number;
+    let writable = true;
+    if (effPriv === Priv.M || this.satpMode === 0) {
+      // Bare: physical = virtual; addresses are at most 56 bits (§4.3.1 "Bare").
+      if (vaHi >>> 24 !== 0) return this.accessFault(acc, vaLo, vaHi);
+      pa = vaHi * 4294967296 + (vaLo >>> 0);
+    } else {
+      const r = walk(this, vaLo, vaHi, acc, effPriv, (this.mstatus & MSTATUS_SUM) !== 0, (this.mstatus & MSTATUS_MXR) !== 0);
+      if (r < 0) {
+        const cause = acc === ACC_X ? Cause.FETCH_PAGE : acc === ACC_W ? Cause.STORE_PAGE : Cause.LOAD_PAGE;
+        return this.raise(cause, vaLo, vaHi);
+      }
+      pa = r;
+      writable = this.walkWritable;
+    }
+    const pageLo = vaLo & -4096;
+    const ppage = pa - (vaLo & 4095);
+    if (ppage >= this.ramBase && ppage < this.ramEnd) {
+      const host = ppage + this.ramDelta;
+      const i = ((vaLo >>> 12) & 255) + set;
+      if (acc === ACC_X) {
+        this.xTagLo[i] = pageLo; this.xTagHi[i] = vaHi; this.xHost[i] = host;
+      } else if (acc === ACC_R) {
+        this.rTagLo[i] = pageLo; this.rTagHi[i] = vaHi; this.rHost[i] = host;
+      } else if (writable) {
+        this.wTagLo[i] = pageLo; this.wTagHi[i] = vaHi; this.wHost[i] = host;
+      }
+    }
+    return pa;
+  }
+
+  /** Set by walk(): whether the last translated page may be cached for writes (D already set). */
+  walkWritable = true;
+
+  accessFault(acc: number, vaLo: number, vaHi: number): never {
+    const cause = acc === ACC_X ? Cause.FETCH_ACCESS : acc === ACC_W ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS;
+    return this.raise(cause, vaLo, vaHi);
+  }
+
+  /** FENCE.I: nothing is cached from instruction memory by the interpreter (the translator hooks this). */
+  fenceI(): void {}
+
+  /** A store to RAM at a host offset outside the TLB fast path (the translator hooks this for code pages). */
+  codeWrite(_host: number): void {}
+
+  // ---------------------------------------------------------------- physical access (walker, loaders)
+  /** Reads a 32-bit word of physical RAM; returns undefined outside RAM. */
+  physRead32(pa: number): number | undefined {
+    if (pa < this.ramBase || pa + 4 > this.ramEnd) return undefined;
+    return this.i32[(pa + this.ramDelta) >> 2];
+  }
+
+  // ---------------------------------------------------------------- loads (fast path + slow path)
+  load8(lo: number, hi: number): number {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if (this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) return this.i8[this.rHost[i] + (lo & 4095)];
+    return (this.loadSlow(lo, hi, 1) << 24) >> 24;
+  }
+  load8u(lo: number, hi: number): number {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if (this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) return this.u8[this.rHost[i] + (lo & 4095)];
+    return this.loadSlow(lo, hi, 1) & 0xff;
+  }
+  load16(lo: number, hi: number): number {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 1) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
+      return this.i16[(this.rHost[i] + (lo & 4095)) >> 1];
+    }
+    return (this.loadSlow(lo, hi, 2) << 16) >> 16;
+  }
+  load16u(lo: number, hi: number): number {
+    return this.load16(lo, hi) & 0xffff;
+  }
+  load32(lo: number, hi: number): number {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 3) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
+      return this.i32[(this.rHost[i] + (lo & 4095)) >> 2];
+    }
+    return this.loadSlow(lo, hi, 4) | 0;
+  }
+  /** 64-bit load into dst[di], dst[di+1]. */
+  load64(lo: number, hi: number, dst: Int32Array, di: number): void {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 7) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
+      const h = (this.rHost[i] + (lo & 4095)) >> 2;
+      dst[di] = this.i32[h];
+      dst[di + 1] = this.i32[h + 1];
+      return;
+    }
+    const vlo = this.loadSlow(lo, hi, 8);
+    dst[di] = vlo;
+    dst[di + 1] = this.slowHi;
+  }
+
+  /** High word of the last 8-byte slow-path load. */
+  slowHi = 0;
+
+  /** Any load the fast path could not do: TLB miss, misaligned, MMIO. Returns the raw value (low word for 8). */
+  loadSlow(lo: number, hi: number, size: number): number {
+    const off = lo & 4095;
+    if (off + size > 4096) {
+      // Crosses a page: assemble from bytes, each translated (misaligned access support, §2.6).
+      let vlo = 0;
+      let vhi = 0;
+      for (let k = 0; k < size; k++) {
+        const blo = (lo + k) | 0;
+        const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+        const b = this.loadSlow(blo, bhi, 1) & 0xff;
+        if (k < 4) vlo |= b << (8 * k);
+        else vhi |= b << (8 * (k - 4));
+      }
+      this.slowHi = vhi;
+      return vlo;
+    }
+    const pa = this.translate(lo, hi, ACC_R);
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const h = pa + this.ramDelta;
+      const u8 = this.u8;
+      if (size === 1) return u8[h];
+      if (size === 2) return u8[h] | (u8[h + 1] << 8);
+      const vlo = u8[h] | (u8[h + 1] << 8) | (u8[h + 2] << 16) | (u8[h + 3] << 24);
+      if (size === 8) this.slowHi = u8[h + 4] | (u8[h + 5] << 8) | (u8[h + 6] << 16) | (u8[h + 7] << 24);
+      return vlo;
+    }
+    return this.mmioRead(pa, size, lo, hi);
+  }
+
+  private mmioRead(pa: number, size: number, lo: number, hi: number): number {
+    const bus = this.bus;
+    bus.fault = false;
+    let v: number;
+    if (size === 8) {
+      v = bus.read(pa, 4);
+      this.slowHi = bus.read(pa + 4, 4);
+    } else {
+      v = bus.read(pa, size);
+    }
+    if (bus.fault) return this.raise(Cause.LOAD_ACCESS, lo, hi);
+    return v;
+  }
+
+  // ---------------------------------------------------------------- stores
+  store8(lo: number, hi: number, v: number): void {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if (this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
+      this.u8[this.wHost[i] + (lo & 4095)] = v;
+      return;
+    }
+    this.storeSlow(lo, hi, 1, v, 0);
+  }
+  store16(lo: number, hi: number, v: number): void {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 1) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
+      this.i16[(this.wHost[i] + (lo & 4095)) >> 1] = v;
+      return;
+    }
+    this.storeSlow(lo, hi, 2, v, 0);
+  }
+  store32(lo: number, hi: number, v: number): void {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 3) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
+      this.i32[(this.wHost[i] + (lo & 4095)) >> 2] = v;
+      return;
+    }
+    this.storeSlow(lo, hi, 4, v, 0);
+  }
+  store64(lo: number, hi: number, vlo: number, vhi: number): void {
+    const i = ((lo >>> 12) & 255) + this.dset;
+    if ((lo & 7) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
+      const h = (this.wHost[i] + (lo & 4095)) >> 2;
+      this.i32[h] = vlo;
+      this.i32[h + 1] = vhi;
+      return;
+    }
+    this.storeSlow(lo, hi, 8, vlo, vhi);
+  }
+
+  storeSlow(lo: number, hi: number, size: number, vlo: number, vhi: number): void {
+    const off = lo & 4095;
+    if (off + size > 4096) {
+      // Translate every byte first so a fault leaves memory unchanged (precise exceptions).
+      for (let k = 0; k < size; k += size - 1) {
+        const blo = (lo + k) | 0;
+        const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+        this.translate(blo, bhi, ACC_W);
+      }
+      for (let k = 0; k < size; k++) {
+        const blo = (lo + k) | 0;
+        const bhi = (blo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+        const b = k < 4 ? vlo >>> (8 * k) : vhi >>> (8 * (k - 4));
+        this.storeSlow(blo, bhi, 1, b & 0xff, 0);
+      }
+      return;
+    }
+    const pa = this.translate(lo, hi, ACC_W);
+    if (pa === this.resAddr || (this.resAddr >= 0 && Math.abs(pa - this.resAddr) < 8)) this.resAddr = -1;
+    if (pa >= this.ramBase && pa + size <= this.ramEnd) {
+      const h = pa + this.ramDelta;
+      const u8 = this.u8;
+      u8[h] = vlo;
+      if (size >= 2) u8[h + 1] = vlo >>> 8;
+      if (size >= 4) {
+        u8[h + 2] = vlo >>> 16;
+        u8[h + 3] = vlo >>> 24;
+      }
+      if (size === 8) {
+        u8[h + 4] = vhi;
+        u8[h + 5] = vhi >>> 8;
+        u8[h + 6] = vhi >>> 16;
+        u8[h + 7] = vhi >>> 24;
+      }
+      return;
+    }
+    const bus = this.bus;
+    bus.fault = false;
+    if (size === 8) {
+      bus.write(pa, 4, vlo);
+      bus.write(pa + 4, 4, vhi);
+    } else {
+      bus.write(pa, size, vlo);
+    }
+    if (bus.fault) this.raise(Cause.STORE_ACCESS, lo, hi);
+  }
+
+  /** Translates for an AMO/SC (store permission, natural alignment required, RAM only). Returns a host byte offset. */
+  amoAddress(lo: number, hi: number, size: number): number {
+    if ((lo & (size - 1)) !== 0) return this.raise(Cause.MISALIGNED_STORE, lo, hi);
+    const pa = this.translate(lo, hi, ACC_W);
+    if (pa < this.ramBase || pa + size > this.ramEnd) return this.raise(Cause.STORE_ACCESS, lo, hi);
+    return pa + this.ramDelta;
+  }
+
+  /** Physical address for LR (load permission). */
+  lrAddress(lo: number, hi: number, size: number): number {
+    if ((lo & (size - 1)) !== 0) return this.raise(Cause.MISALIGNED_LOAD, lo, hi);
+    const pa = this.translate(lo, hi, ACC_R);
+    if (pa < this.ramBase || pa + size > this.ramEnd) return this.raise(Cause.LOAD_ACCESS, lo, hi);
+    return pa;
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * The reference interpreter: fetch through the instruction TLB, expand compressed instructions
+ * (rvc.ts), decode through the one encoding table (decode.ts) and execute. Allocates nothing per
+ * instruction; 64-bit values are int32 pairs (see cpu.ts).
+ */
+import { Cpu, TRAP } from './cpu.js';
+import { decode } from './decode.js';
+import { Op, FP_FIRST } from './insn-table.js';
+import { RVC_TABLE } from './rvc.js';
+import { Cause, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
+import { csrRead, csrHi, csrWrite } from './csr.js';
+import { enterTrap, checkInterrupts, pendingInterrupt, mret, sret } from './trap.js';
+import { ACC_X } from './mmu.js';
+import { execFp } from './fpu.js';
+import * as m64 from './int64.js';
+import { Priv } from './state.js';
+
+const TWO32 = 4294967296;
+
+/** Fetches the instruction word at pc when the instruction TLB misses. Returns a host byte offset. */
+function fetchSlow(cpu: Cpu, lo: number, hi: number): number {
+  const pa = cpu.translate(lo, hi, ACC_X);
+  if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return cpu.raise(Cause.FETCH_ACCESS, lo, hi);
+  return pa + cpu.ramDelta;
+}
+
+/** Upper half of a 32-bit instruction that straddles a page boundary. */
+function fetchHigh(cpu: Cpu, lo: number, hi: number): number {
+  const nlo = (lo + 2) | 0;
+  const nhi = (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
+  try {
+    return cpu.u16[fetchSlow(cpu, nlo, nhi) >> 1];
+  } catch (e) {
+    // The fault is reported at the second parcel's address, but epc stays the instruction's (§3.1.16).
+    throw e;
+  }
+}
+
+/** Runs up to `budget` instructions. Returns early on WFI-idle, interrupts enabled by a CSR write, or stop requests. */
+export function run(cpu: Cpu, budget: number): void {
+  if (checkInterrupts(cpu)) cpu.idle = false;
+  if (cpu.idle) return;
+  const x = cpu.x;
+  const u16 = cpu.u16;
+  const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;
+  let pcLo = cpu.pcLo;
+  let pcHi = cpu.pcHi;
+  const start = budget;
+  let base = cpu.instret;
+  for (;;) {
+    try {
+      while (budget > 0) {
+        budget--;
+        x[0] = 0;
+        x[1] = 0;
+        // ---- fetch
+        const ti = ((pcLo >>> 12) & 255) + cpu.xset;
+        let h: number;
+        if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) h = xHost[ti] + (pcLo & 4095);
+        else h = fetchSlow(cpu, pcLo, pcHi);
+        let inst = u16[h >> 1];
+        let len = 4;
+        let raw = inst;
+        if ((inst & 3) === 3) {
+          inst |= ((pcLo & 4095) === 4094 ? fetchHigh(cpu, pcLo, pcHi) : u16[(h >> 1) + 1]) << 16;
+          raw = inst;
+        } else {
+          inst = RVC_TABLE[inst];
+          len = 2;
+        }
+        const op = inst === 0 ? Op.ILLEGAL : decode(inst);
+        const rd = (inst >>> 6) & 62;
+        const r1 = (inst >>> 14) & 62;
+        const r2 = (inst >>> 19) & 62;
+        switch (op) {
+          // ---------------------------------------------------------------- RV64I
+          case Op.LUI: { const v = inst & -4096; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.AUIPC: {
+            const s = (pcLo >>> 0) + (inst & -4096);
+            x[rd] = s | 0; x[rd + 1] = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            break;
+          }
+          case Op.JAL: {
+            const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >>> 20) & 1) << 11) | (((inst >>> 21) & 1023) << 1);
+            const l = (pcLo >>> 0) + len;
+            x[rd] = l | 0; x[rd + 1] = l >= TWO32 ? (pcHi + 1) | 0 : pcHi;
+            const s = (pcLo >>> 0) + imm;
+            pcLo = s | 0; pcHi = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            continue;
+          }
+          case Op.JALR: {
+            const s = (x[r1] >>> 0) + (inst >> 20);
+            const tHi = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            const l = (pcLo >>> 0) + len;
+            x[rd] = l | 0; x[rd + 1] = l >= TWO32 ? (pcHi + 1) | 0 : pcHi;
+            pcLo = (s | 0) & ~1; pcHi = tHi;
+            continue;
+          }
+          case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
+            const aL = x[r1], aH = x[r1 + 1], bL = x[r2], bH = x[r2 + 1];
+            let taken: boolean;
+            switch (op) {
+              case Op.BEQ: taken = aL === bL && aH === bH; break;
+              case Op.BNE: taken = aL !== bL || aH !== bH; break;
+              case Op.BLT: taken = aH < bH || (aH === bH && (aL >>> 0) < (bL >>> 0)); break;
+              case Op.BGE: taken = aH > bH || (aH === bH && (aL >>> 0) >= (bL >>> 0)); break;
+              case Op.BLTU: taken = (aH >>> 0) < (bH >>> 0) || (aH === bH && (aL >>> 0) < (bL >>> 0)); break;
+              default: taken = (aH >>> 0) > (bH >>> 0) || (aH === bH && (aL >>> 0) >= (bL >>> 0)); break;
+            }
+            if (taken) {
+              const imm = ((inst >> 31) << 12) | (((inst >>> 7) & 1) << 11) | (((inst >>> 25) & 63) << 5) | (((inst >>> 8) & 15) << 1);
+              const s = (pcLo >>> 0) + imm;
+              pcLo = s | 0; pcHi = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+              continue;
+            }
+            break;
+          }
+          case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
+            const s = (x[r1] >>> 0) + (inst >> 20);
+            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            let v: number;
+            switch (op) {
+              case Op.LD: cpu.load64(aL, aH, x, rd); break;
+              case Op.LW: v = cpu.load32(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
+              case Op.LWU: v = cpu.load32(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
+              case Op.LBU: v = cpu.load8u(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
+              case Op.LB: v = cpu.load8(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
+              case Op.LH: v = cpu.load16(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
+              default: v = cpu.load16u(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
+            }
+            break;
+          }
+          case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
+            const imm = ((inst >> 25) << 5) | ((inst >>> 7) & 31);
+            const s = (x[r1] >>> 0) + imm;
+            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            switch (op) {
+              case Op.SD: cpu.store64(aL, aH, x[r2], x[r2 + 1]); break;
+              case Op.SW: cpu.store32(aL, aH, x[r2]); break;
+              case Op.SH: cpu.store16(aL, aH, x[r2]); break;
+              default: cpu.store8(aL, aH, x[r2]); break;
+            }
+            break;
+          }
+          case Op.ADDI: {
+            const s = (x[r1] >>> 0) + (inst >> 20);
+            const hi = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            x[rd] = s | 0; x[rd + 1] = hi;
+            break;
+          }
+          case Op.SLTI: case Op.SLTIU: {
+            const bL = inst >> 20, bH = bL >> 31, aL = x[r1], aH = x[r1 + 1];
+            const lt = op === Op.SLTI
+              ? aH < bH || (aH === bH && (aL >>> 0) < (bL >>> 0))
+              : (aH >>> 0) < (bH >>> 0) || (aH === bH && (aL >>> 0) < (bL >>> 0));
+            x[rd] = lt ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.XORI: { const i = inst >> 20; x[rd + 1] = x[r1 + 1] ^ (i >> 31); x[rd] = x[r1] ^ i; break; }
+          case Op.ORI: { const i = inst >> 20; x[rd + 1] = x[r1 + 1] | (i >> 31); x[rd] = x[r1] | i; break; }
+          case Op.ANDI: { const i = inst >> 20; x[rd + 1] = x[r1 + 1] & (i >> 31); x[rd] = x[r1] & i; break; }
+          case Op.SLLI: shl(x, rd, x[r1], x[r1 + 1], (inst >>> 20) & 63); break;
+          case Op.SRLI: shr(x, rd, x[r1], x[r1 + 1], (inst >>> 20) & 63); break;
+          case Op.SRAI: sar(x, rd, x[r1], x[r1 + 1], (inst >>> 20) & 63); break;
+          case Op.ADD: {
+            const aL = x[r1], lo = (aL + x[r2]) | 0;
+            x[rd + 1] = (x[r1 + 1] + x[r2 + 1] + ((lo >>> 0) < (aL >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
+            break;
+          }
+          case Op.SUB: {
+            const aL = x[r1], bL = x[r2];
+            x[rd + 1] = (x[r1 + 1] - x[r2 + 1] - ((aL >>> 0) < (bL >>> 0) ? 1 : 0)) | 0;
+            x[rd] = (aL - bL) | 0;
+            break;
+          }
+          case Op.SLL: shl(x, rd, x[r1], x[r1 + 1], x[r2] & 63); break;
+          case Op.SRL: shr(x, rd, x[r1], x[r1 + 1], x[r2] & 63); break;
+          case Op.SRA: sar(x, rd, x[r1], x[r1 + 1], x[r2] & 63); break;
+          case Op.SLT: case Op.SLTU: {
+            const aL = x[r1], aH = x[r1 + 1], bL = x[r2], bH = x[r2 + 1];
+            const lt = op === Op.SLT
+              ? aH < bH || (aH === bH && (aL >>> 0) < (bL >>> 0))
+              : (aH >>> 0) < (bH >>> 0) || (aH === bH && (aL >>> 0) < (bL >>> 0));
+            x[rd] = lt ? 1 : 0; x[rd + 1] = 0;
+            break;
+          }
+          case Op.XOR: x[rd] = x[r1] ^ x[r2]; x[rd + 1] = x[r1 + 1] ^ x[r2 + 1]; break;
+          case Op.OR: x[rd] = x[r1] | x[r2]; x[rd + 1] = x[r1 + 1] | x[r2 + 1]; break;
+          case Op.AND: x[rd] = x[r1] & x[r2]; x[rd + 1] = x[r1 + 1] & x[r2 + 1]; break;
+          case Op.ADDIW: { const v = (x[r1] + (inst >> 20)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SLLIW: { const v = x[r1] << ((inst >>> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRLIW: { const v = (x[r1] >>> ((inst >>> 20) & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRAIW: { const v = x[r1] >> ((inst >>> 20) & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.ADDW: { const v = (x[r1] + x[r2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SUBW: { const v = (x[r1] - x[r2]) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SLLW: { const v = x[r1] << (x[r2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRLW: { const v = (x[r1] >>> (x[r2] & 31)) | 0; x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.SRAW: { const v = x[r1] >> (x[r2] & 31); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.FENCE: break;
+          case Op.FENCE_I: cpu.fenceI(); break;
+          // ---------------------------------------------------------------- M
+          case Op.MUL: m64.mul(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.MULH: m64.mulh(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.MULHSU: m64.mulhsu(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.MULHU: m64.mulhu(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.DIV: m64.div(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.DIVU: m64.divu(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.REM: m64.rem(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.REMU: m64.remu(x, rd, x[r1], x[r1 + 1], x[r2], x[r2 + 1]); break;
+          case Op.MULW: { const v = Math.imul(x[r1], x[r2]); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.DIVW: m64.divw(x, rd, x[r1], x[r2]); break;
+          case Op.DIVUW: m64.divuw(x, rd, x[r1], x[r2]); break;
+          case Op.REMW: m64.remw(x, rd, x[r1], x[r2]); break;
+          case Op.REMUW: m64.remuw(x, rd, x[r1], x[r2]); break;
+          // ---------------------------------------------------------------- A
+          case Op.LR_W: case Op.LR_D: {
+            const aL = x[r1], aH = x[r1 + 1];
+            const size = op === Op.LR_W ? 4 : 8;
+            const pa = cpu.lrAddress(aL, aH, size);
+            const hh = (pa + cpu.ramDelta) >> 2;
+            const v = cpu.i32[hh];
+            x[rd] = v; x[rd + 1] = size === 4 ? v >> 31 : cpu.i32[hh + 1];
+            cpu.resAddr = pa;
+            break;
+          }
+          case Op.SC_W: case Op.SC_D: {
+            const size = op === Op.SC_W ? 4 : 8;
+            const host = cpu.amoAddress(x[r1], x[r1 + 1], size);
+            const ok = cpu.resAddr >= 0 && cpu.resAddr + cpu.ramDelta === host;
+            cpu.resAddr = -1;
+            if (ok) {
+              cpu.i32[host >> 2] = x[r2];
+              if (size === 8) cpu.i32[(host >> 2) + 1] = x[r2 + 1];
+              cpu.codeWrite(host);
+            }
+            x[rd] = ok ? 0 : 1; x[rd + 1] = 0;
+            break;
+          }
+          case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
+          case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
+            const hh = cpu.amoAddress(x[r1], x[r1 + 1], 4) >> 2;
+            const old = cpu.i32[hh], b = x[r2];
+            let n: number;
+            switch (op) {
+              case Op.AMOSWAP_W: n = b; break;
+              case Op.AMOADD_W: n = (old + b) | 0; break;
+              case Op.AMOXOR_W: n = old ^ b; break;
+              case Op.AMOAND_W: n = old & b; break;
+              case Op.AMOOR_W: n = old | b; break;
+              case Op.AMOMIN_W: n = old < b ? old : b; break;
+              case Op.AMOMAX_W: n = old > b ? old : b; break;
+              case Op.AMOMINU_W: n = (old >>> 0) < (b >>> 0) ? old : b; break;
+              default: n = (old >>> 0) > (b >>> 0) ? old : b; break;
+            }
+            cpu.i32[hh] = n;
+            cpu.codeWrite(hh << 2);
+            x[rd] = old; x[rd + 1] = old >> 31;
+            break;
+          }
+          case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
+          case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
+            const hh = cpu.amoAddress(x[r1], x[r1 + 1], 8) >> 2;
+            const i32 = cpu.i32;
+            const oL = i32[hh], oH = i32[hh + 1], bL = x[r2], bH = x[r2 + 1];
+            let nL = bL, nH = bH;
+            switch (op) {
+              case Op.AMOSWAP_D: break;
+              case Op.AMOADD_D: nL = (oL + bL) | 0; nH = (oH + bH + ((nL >>> 0) < (oL >>> 0) ? 1 : 0)) | 0; break;
+              case Op.AMOXOR_D: nL = oL ^ bL; nH = oH ^ bH; break;
+              case Op.AMOAND_D: nL = oL & bL; nH = oH & bH; break;
+              case Op.AMOOR_D: nL = oL | bL; nH = oH | bH; break;
+              default: {
+                const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
+                const lt = signed
+                  ? oH < bH || (oH === bH && (oL >>> 0) < (bL >>> 0))
+                  : (oH >>> 0) < (bH >>> 0) || (oH === bH && (oL >>> 0) < (bL >>> 0));
+                const wantMin = op === Op.AMOMIN_D || op === Op.AMOMINU_D;
+                if (lt === wantMin) { nL = oL; nH = oH; }
+              }
+            }
+            i32[hh] = nL; i32[hh + 1] = nH;
+            cpu.codeWrite(hh << 2);
+            x[rd] = oL; x[rd + 1] = oH;
+            break;
+          }
+          // ---------------------------------------------------------------- F/D loads and stores
+          case Op.FLW: case Op.FLD: case Op.FSW: case Op.FSD: {
+            if ((cpu.mstatus & MSTATUS_FS) === 0) { cpu.curInst = raw; cpu.illegal(); }
+            const store = op === Op.FSW || op === Op.FSD;
+            const imm = store ? ((inst >> 25) << 5) | ((inst >>> 7) & 31) : inst >> 20;
+            const s = (x[r1] >>> 0) + imm;
+            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            const fi = cpu.fi;
+            switch (op) {
+              case Op.FLW: { const v = cpu.load32(aL, aH); fi[rd] = v; fi[rd + 1] = -1; cpu.mstatus |= MSTATUS_FS; break; }
+              case Op.FLD: cpu.load64(aL, aH, fi, rd); cpu.mstatus |= MSTATUS_FS; break;
+              case Op.FSW: cpu.store32(aL, aH, fi[r2]); break;
+              default: cpu.store64(aL, aH, fi[r2], fi[r2 + 1]); break;
+            }
+            break;
+          }
+          // ---------------------------------------------------------------- SYSTEM
+          case Op.ECALL:
+            if (cpu.priv === Priv.S && cpu.env.sbiCall !== undefined) {
+              cpu.pcLo = pcLo; cpu.pcHi = pcHi;
+              if (cpu.env.sbiCall(cpu)) {
+                if (cpu.stopRequested || pendingInterrupt(cpu) >= 0) budget = 0;
+                break;
+              }
+            }
+            cpu.raise(cpu.priv === Priv.M ? Cause.ECALL_M : cpu.priv === Priv.S ? Cause.ECALL_S : Cause.ECALL_U, 0, 0);
+            break;
+          case Op.EBREAK: cpu.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
+          case Op.MRET:
+            if (cpu.priv !== Priv.M) { cpu.curInst = raw; cpu.illegal(); }
+            mret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi;
+            if (pendingInterrupt(cpu) >= 0) budget = 0;
+            continue;
+          case Op.SRET:
+            if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TSR))) { cpu.curInst = raw; cpu.illegal(); }
+            sret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi;
+            if (pendingInterrupt(cpu) >= 0) budget = 0;
+            continue;
+          case Op.WFI:
+            if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TW))) { cpu.curInst = raw; cpu.illegal(); }
+            // Idle the host until an interrupt is pending, enabled or not (§3.3.3).
+            if ((cpu.mip & cpu.mie) === 0) cpu.idle = true;
+            budget = 0;
+            break;
+          case Op.SFENCE_VMA:
+            if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TVM))) { cpu.curInst = raw; cpu.illegal(); }
+            cpu.flushTlb();
+            break;
+          case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
+            const csr = inst >>> 20;
+            const src = (inst >>> 15) & 31;
+            const writes = op === Op.CSRRW || op === Op.CSRRWI || src !== 0;
+            cpu.curInst = raw;
+            if (((csr >>> 8) & 3) > cpu.priv || (writes && csr >>> 10 === 3)) cpu.illegal();
+            cpu.instret = base + (start - budget - 1);
+            const oL = csrRead(cpu, csr), oH = csrHi();
+            if (writes) {
+              const imm = op >= Op.CSRRWI;
+              const sL = imm ? src : x[r1], sH = imm ? 0 : x[r1 + 1];
+              let nL = sL, nH = sH;
+              if (op === Op.CSRRS || op === Op.CSRRSI) { nL = oL | sL; nH = oH | sH; }
+              else if (op === Op.CSRRC || op === Op.CSRRCI) { nL = oL & ~sL; nH = oH & ~sH; }
+              csrWrite(cpu, csr, nL, nH);
+            }
+            base = cpu.instret - (start - budget - 1);
+            x[rd] = oL; x[rd + 1] = oH;
+            if (pendingInterrupt(cpu) >= 0 || cpu.stopRequested) budget = 0;
+            break;
+          }
+          case Op.ILLEGAL:
+            cpu.curInst = raw;
+            cpu.illegal();
+            break;
+          default:
+            // F and D computational instructions.
+            if (op >= FP_FIRST) {
+              if ((cpu.mstatus & MSTATUS_FS) === 0) { cpu.curInst = raw; cpu.illegal(); }
+              cpu.curInst = raw;
+              execFp(cpu, op, inst);
+              cpu.mstatus |= MSTATUS_FS;
+              break;
+            }
+            cpu.curInst = raw;
+            cpu.illegal();
+        }
+        const n = (pcLo + len) | 0;
+        if ((n >>> 0) < len) pcHi = (pcHi + 1) | 0;
+        pcLo = n;
+      }
+      break;
+    } catch (e) {
+      if (e !== TRAP) throw e;
+      budget++; // the trapping instruction did not retire
+      cpu.instret = base + (start - budget);
+      enterTrap(cpu, pcLo, pcHi, cpu.trapCause, false, cpu.trapTvalLo, cpu.trapTvalHi);
+      base = cpu.instret - (start - budget);
+      pcLo = cpu.pcLo;
+      pcHi = cpu.pcHi;
+      if (cpu.stopRequested) break;
+    }
+  }
+  x[0] = 0;
+  x[1] = 0;
+  cpu.pcLo = pcLo;
+  cpu.pcHi = pcHi;
+  cpu.instret = base + (start - budget);
+}
+
+function shl(x: Int32Array, rd: number, lo: number, hi: number, sh: number): void {
+  if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (sh < 32) { x[rd + 1] = (hi << sh) | (lo >>> (32 - sh)); x[rd] = lo << sh; }
+  else { x[rd + 1] = lo << (sh - 32); x[rd] = 0; }
+}
+
+function shr(x: Int32Array, rd: number, lo: number, hi: number, sh: number): void {
+  if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >>> sh; }
+  else { x[rd] = hi >>> (sh - 32); x[rd + 1] = 0; }
+}
+
+function sar(x: Int32Array, rd: number, lo: number, hi: number, sh: number): void {
+  if (sh === 0) { x[rd] = lo; x[rd + 1] = hi; }
+  else if (sh < 32) { x[rd] = (lo >>> sh) | (hi << (32 - sh)); x[rd + 1] = hi >> sh; }
+  else { x[rd] = hi >> (sh - 32); x[rd + 1] = hi >> 31; }
+}

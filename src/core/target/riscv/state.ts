@@ -1,0 +1,42 @@
+/**
+ * Layout of the hot CPU state inside the machine's one WebAssembly.Memory.
+ *
+ * The interpreter and the translator (accel/tcg) work on the same bytes, so the offsets are the
+ * contract between them. 64-bit integer registers are stored little-endian: the low word at the
+ * even Int32 index, the high word at the odd one. Guest RAM follows the state area.
+ */
+export const X_OFF = 0; // x0..x31, 8 bytes each
+export const F_OFF = 256; // f0..f31, 8 bytes each (single-precision values NaN-boxed)
+export const PC_OFF = 512; // pc, 8 bytes
+export const PRIV_OFF = 520; // current privilege: 0 U, 1 S, 3 M
+export const STATE_BYTES = 0x10000; // one wasm page reserved for CPU state
+export const RAM_OFFSET = STATE_BYTES; // byte offset of guest RAM in the memory
+
+export const enum Priv {
+  U = 0,
+  S = 1,
+  M = 3,
+}
+
+/** Typed views over the state area and RAM of one memory. Views are created once (memory never grows). */
+export class StateViews {
+  readonly x: Int32Array;
+  readonly fi: Int32Array;
+  readonly fd: Float64Array;
+  readonly fs: Float32Array;
+  readonly i32: Int32Array;
+  constructor(readonly memory: WebAssembly.Memory) {
+    const buf = memory.buffer;
+    this.x = new Int32Array(buf, X_OFF, 64);
+    this.fi = new Int32Array(buf, F_OFF, 64);
+    this.fd = new Float64Array(buf, F_OFF, 32);
+    this.fs = new Float32Array(buf, F_OFF, 64);
+    this.i32 = new Int32Array(buf, 0, STATE_BYTES >> 2);
+  }
+}
+
+/** Allocates the machine memory: the state page plus `ramBytes` of guest RAM (a multiple of 64 KiB). */
+export function allocateMachineMemory(ramBytes: number): WebAssembly.Memory {
+  const pages = (STATE_BYTES + ramBytes + 0xffff) >>> 16;
+  return new WebAssembly.Memory({ initial: pages, maximum: pages });
+}
