@@ -157,7 +157,9 @@ test('add/sub/mul: inexact, directed modes, ties, signed zeros', () => {
   assert.deepEqual(D(Op.FADD_D, RMM, 1, t), ['3ff0000000000001', NX]);
   assert.deepEqual(D(Op.FADD_D, RUP, 1, t), ['3ff0000000000001', NX]);
   assert.deepEqual(D(Op.FADD_D, RDN, 1, t), ['3ff0000000000000', NX]);
-  assert.deepEqual(D(Op.FSUB_D, RDN, 1, t), ['3fefffffffffffff', NX]);
+  assert.deepEqual(D(Op.FSUB_D, RDN, 1, t), ['3fefffffffffffff', 0]); // 1 - 2^-53 is exact
+  assert.deepEqual(D(Op.FSUB_D, RDN, 1, t / 2), ['3fefffffffffffff', NX]);
+  assert.deepEqual(D(Op.FSUB_D, RNE, 1, t / 2), ['3ff0000000000000', NX]);
   assert.deepEqual(D(Op.FSUB_D, RTZ, -1, t), ['bff0000000000000', NX]);
   assert.deepEqual(D(Op.FSUB_D, RDN, -1, t), ['bff0000000000001', NX]);
   // x - x = +0, except -0 in RDN (IEEE 754 §6.3)
@@ -171,7 +173,6 @@ test('add/sub/mul: inexact, directed modes, ties, signed zeros', () => {
   // binary32 tie 1 + 2^-24, and the double-rounding trap 1 + 2^-24 + 2^-60 (exact in no format)
   assert.deepEqual(S(Op.FADD_S, RNE, 1, 2 ** -24), ['3f800000', NX]);
   assert.deepEqual(S(Op.FADD_S, RMM, 1, 2 ** -24), ['3f800001', NX]);
-  assert.deepEqual(S(Op.FADD_S, RNE, 1 + 2 ** -24, 2 ** -60), ['3f800001', NX]); // 1+2^-24 not a float
   assert.deepEqual(S(Op.FADD_S, RNE, 1, Math.fround(2 ** -24 + 2 ** -47)), ['3f800001', NX]);
   assert.deepEqual(S(Op.FADD_S, RNE, 2 ** 30, 2 ** -30), ['4e800000', NX]);
   assert.deepEqual(S(Op.FADD_S, RUP, 2 ** 30, 2 ** -30), ['4e800001', NX]);
@@ -205,7 +206,7 @@ test('overflow, underflow (tininess after rounding), divide by zero, invalid', (
   assert.deepEqual(D(Op.FMUL_D, RNE, 2 ** -1022, 1 / 3), ['0005555555555555', UF | NX]);
   // (2-2^-52) * 2^-1023 = 2^-1022 - 2^-1075 rounds to 2^-1022, but is tiny after rounding to 53 bits
   assert.deepEqual(D(Op.FMUL_D, RNE, '3fffffffffffffff', 2 ** -1023), ['0010000000000000', UF | NX]);
-  // (2-2^-53..) case that rounds up to 2^-1022 even with unbounded exponent: not tiny
+  // same in RUP: the exact value has 53 bits, so it is below 2^-1022 with an unbounded exponent
   assert.deepEqual(D(Op.FMUL_D, RUP, '3fffffffffffffff', 2 ** -1023), ['0010000000000000', UF | NX]);
   assert.deepEqual(S(Op.FMUL_S, RNE, Math.fround(2 - 2 ** -23), 2 ** -127), ['00800000', UF | NX]);
   assert.deepEqual(S(Op.FMUL_S, RNE, 2 ** -126, 1 / 3 + 0), ['002aaaab', UF | NX]);
@@ -213,7 +214,7 @@ test('overflow, underflow (tininess after rounding), divide by zero, invalid', (
   assert.deepEqual(S(Op.FMUL_S, RDN, -(2 ** -100), 2 ** -100), ['80000001', UF | NX]);
   assert.deepEqual(S(Op.FMUL_S, RTZ, -(2 ** -100), 2 ** -100), ['80000000', UF | NX]);
   assert.deepEqual(D(Op.FDIV_D, RNE, 2 ** -1000, 2 ** 100), ['0000000000000000', UF | NX]);
-  assert.deepEqual(D(Op.FDIV_D, RNE, 2 ** -1000, 2 ** 60), ['0000000000000200', 0]);
+  assert.deepEqual(D(Op.FDIV_D, RNE, 2 ** -1000, 2 ** 60), ['0000000000004000', 0]);
   // divide by zero
   assert.deepEqual(D(Op.FDIV_D, RNE, 1, 0), ['7ff0000000000000', DZ]);
   assert.deepEqual(D(Op.FDIV_D, RNE, -1, 0), ['fff0000000000000', DZ]);
@@ -238,9 +239,9 @@ test('sqrt: exact, inexact in each mode, subnormal operands', () => {
   for (let m = 0; m < 5; m++) assert.deepEqual(D(Op.FSQRT_D, m, 2), [s2[m], NX]);
   const f2 = ['3fb504f3', '3fb504f3', '3fb504f3', '3fb504f4', '3fb504f3'];
   for (let m = 0; m < 5; m++) assert.deepEqual(S(Op.FSQRT_S, m, 2), [f2[m], NX]);
-  assert.deepEqual(D(Op.FSQRT_D, RNE, '0000000000000004'), ['1e80000000000000', 0]); // sqrt(2^-1072)
+  assert.deepEqual(D(Op.FSQRT_D, RNE, '0000000000000004'), ['1e70000000000000', 0]); // sqrt(2^-1072) = 2^-536
   assert.deepEqual(D(Op.FSQRT_D, RNE, Infinity), ['7ff0000000000000', 0]);
-  assert.deepEqual(S(Op.FSQRT_S, RNE, '00000001'), ['2cb504f3', NX]);
+  assert.deepEqual(S(Op.FSQRT_S, RNE, '00000001'), ['1a3504f3', NX]);
 });
 
 test('NaN boxing and canonical NaNs', () => {
@@ -272,7 +273,6 @@ test('NaN boxing and canonical NaNs', () => {
   // single results are NaN-boxed
   assert.deepEqual(S(Op.FADD_S, RNE, 1, 2), ['40400000', 0]);
   // converting NaNs
-  assert.deepEqual(D(Op.FCVT_D_S, RNE, 0), ['0000000000000000', 0]);
   setSHex(1, '7f800001');
   assert.equal(run(Op.FCVT_D_S, RNE), NV);
   assert.equal(getDHex(10), CNAN_D);
@@ -494,11 +494,15 @@ test('FCVT.S.D / FCVT.D.S', () => {
   assert.deepEqual(D2S(FLT_MAX + 2 ** 103 - 2 ** 80, RNE), ['7f7fffff', NX]);
   assert.deepEqual(D2S(FLT_MAX + 2 ** 103, RNE), ['7f800000', OF | NX]);
   assert.deepEqual(D2S(2 ** 128, RTZ), ['7f7fffff', OF | NX]);
-  // 2^-126 - 2^-151: rounds to 2^-126 but is tiny after rounding to 24 bits (UF); 2^-126 - 2^-152 is not
-  assert.deepEqual(D2S(2 ** -126 - 2 ** -151, RNE), ['00800000', UF | NX]);
+  // Values that round to 2^-126 on the subnormal grid (2^-149) but stay below 2^-126 when rounded
+  // to 24 bits with an unbounded exponent (grid 2^-150 there) are tiny: UF (after-rounding rule).
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -150, RNE), ['00800000', UF | NX]);
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -150 + 2 ** -160, RNE), ['00800000', UF | NX]);
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -151, RNE), ['00800000', NX]); // 24-bit tie goes to 2^-126
   assert.deepEqual(D2S(2 ** -126 - 2 ** -152, RNE), ['00800000', NX]);
-  assert.deepEqual(D2S(2 ** -126 - 2 ** -151, RUP), ['00800000', UF | NX]);
-  assert.deepEqual(D2S(2 ** -126 - 2 ** -160, RUP), ['00800000', NX]);
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -151, RUP), ['00800000', NX]);
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -150 - 2 ** -160, RUP), ['00800000', UF | NX]);
+  assert.deepEqual(D2S(2 ** -126 - 2 ** -150 - 2 ** -160, RNE), ['007fffff', UF | NX]);
 });
 function D2S(v: number, rm: number): [string, number] {
   setDHex(1, d2hex(v));
@@ -561,7 +565,9 @@ test('fused multiply-add: single rounding, sign variants, special cases', () => 
 
 // --- randomized: fast paths versus the exact BigInt reference (all five modes, incl. RMM) -------
 
-let seed = 0x2545f491;
+// FPU_RANDOM=k multiplies the random case counts (and FPU_SEED changes the sequence) for soak runs.
+const REPS = Number(process.env.FPU_RANDOM ?? 1);
+let seed = Number(process.env.FPU_SEED ?? 0x2545f491) | 0 || 1;
 function rnd32(): number {
   seed ^= seed << 13;
   seed ^= seed >>> 17;
@@ -577,7 +583,7 @@ function rndD(): number {
   else if (k === 4) hi = (hi & 0x800fffff) | ((2046 - (rnd32() % 40)) << 20); // near overflow
   else if (k === 5) return [0, -0, 1, -1, 2 ** -1022, 2 ** -1074, DBL_MAX, 3, 0.1][rnd32() % 9];
   else if (k === 6) hi = (hi & 0x800fffff) | ((1023 + (rnd32() % 4)) << 20);
-  const v = hex2d(((BigInt(hi) << 32n) | BigInt(lo)).toString(16).padStart(16, '0'));
+  const v = hex2d(((BigInt(hi >>> 0) << 32n) | BigInt(lo)).toString(16).padStart(16, '0'));
   return v - v === 0 ? v : 1.5;
 }
 function rndF(): number {
@@ -597,11 +603,13 @@ function ref(fn: () => number): [number, number] {
 }
 
 test('random: fast paths agree with the exact slow path in all modes', () => {
-  for (let i = 0; i < 4000; i++) {
+  for (let i = 0; i < 4000 * REPS; i++) {
     const m = i % 5;
     let a = rndD(), b = rndD(), c = rndD();
     if (i % 7 === 0) b = -a * (1 + (rnd32() % 5) * 2 ** -52); // cancellation
+    if (!Number.isFinite(b)) b = -a;
     if (i % 11 === 0) c = -a * b; // near-exact FMA cancellation
+    if (!Number.isFinite(c)) c = 1;
     const cases: [Op, () => number, boolean][] = [
       [Op.FADD_D, () => slowAdd(a, b, FMT_D, m), a !== 0 || b !== 0],
       [Op.FMUL_D, () => slowMul(a, b, FMT_D, m), true],
@@ -689,11 +697,12 @@ test('random: agrees with host x86-64 IEEE results and flags (RNE, RTZ, RDN, RUP
   const expect: (() => [string, number])[] = [];
   const specialsD = ['7ff0000000000001', '7ff8000000000000', '7ff0000000000000', 'fff0000000000000', '0000000000000000',
     '8000000000000000'];
-  for (let i = 0; i < 6000; i++) {
+  for (let i = 0; i < 6000 * REPS; i++) {
     const m = i % 4;
     const k = (i >> 2) % 15;
     let a = rndD(), b = rndD(), c = rndD();
     if (i % 9 === 0) b = -a * (1 + (rnd32() % 3) * 2 ** -52);
+    if (!Number.isFinite(b)) b = -a;
     if (i % 13 === 0) c = -a * b;
     let ha = d2hex(a), hb = d2hex(b), hc = d2hex(c);
     if (i % 17 === 0) ha = specialsD[rnd32() % specialsD.length];
@@ -741,5 +750,5 @@ test('random: agrees with host x86-64 IEEE results and flags (RNE, RTZ, RDN, RUP
     assert.deepEqual([got, gf], [hw, Number(hf)], `line ${i}: ${lines[i]}`);
     checked++;
   }
-  assert.equal(checked, 6000);
+  assert.equal(checked, 6000 * REPS);
 });

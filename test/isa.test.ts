@@ -43,8 +43,9 @@ function run(file: string): Promise<RunResult> {
 }
 
 const all = [...own, ...ext];
-test('ISA test ELFs are present', () => {
+test('ISA test ELFs and the emulator command are present', () => {
   assert.ok(own.length > 0, `no ELFs in ${OWN_DIR} (run tests/isa/build.sh)`);
+  assert.ok(existsSync(CLI), `missing ${CLI}`);
 });
 
 // One parent test whose subtests run at most 2 at a time.
@@ -55,6 +56,7 @@ test('isa', { concurrency: 2 }, async (t) => {
     return t.test(name, { timeout: TIMEOUT_MS + 10_000 }, async () => {
       const r = await run(file);
       const what = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`;
+      assert.ok(existsSync(CLI), `missing ${CLI}`);
       if (shouldFail) {
         assert.ok(!r.timedOut && r.code !== null && r.code !== 0, `${name} must fail with a non-zero status, got ${what}\n${r.output}`);
       } else {

@@ -41,7 +41,7 @@ export interface ElfSegment {
 export interface ElfImage {
   entry: number;
   segments: ElfSegment[];
-  /** symbol name -> st_value (only named, defined symbols; first definition wins for globals over locals) */
+  /** symbol name -> st_value (named, defined, non-section/file symbols; a global wins over a local of the same name) */
   symbols: Map<string, number>;
   /** e_machine (243 for RISC-V) */
   machine: number;
@@ -130,9 +130,8 @@ export function parseElf(bytes: Uint8Array): ElfImage {
         let name = '';
         for (let j = start; j < end; j++) name += String.fromCharCode(bytes[j]);
         const bind = info >> 4;
-        if (!symbols.has(name) || bind === 1 /* STB_GLOBAL */) {
-          if (bind === 1 || !symbols.has(name)) symbols.set(name, u64(e + 8));
-        }
+        // globals override locals of the same name; otherwise the first definition wins
+        if (bind === 1 /* STB_GLOBAL */ || !symbols.has(name)) symbols.set(name, u64(e + 8));
       }
     }
   }

@@ -10,9 +10,9 @@
  * TESTNUM lives in gp (x3).
  *
  * A test may install its own M-mode trap handler by storing its address in
- * `trap_hook` (a dword); the env trap vector then jumps there with all
- * registers intact (t6 is saved in mscratch... no: the hook is entered with
- * every register unchanged; the hook must mret itself).
+ * `trap_hook` (a dword, see SET_TRAP_HOOK); the env trap vector then jumps
+ * there with the original t0 saved in mscratch (t0 = hook address); the hook
+ * must return (mret) itself.  `trap_skip` is a ready-made hook.
  */
 #include "../macros.h"
 
@@ -90,6 +90,24 @@ unexpected_trap:
   csrr t0, mscratch
   /* unexpected trap: fail with the current TESTNUM (never 0) */
   j fail
+
+  /* Generic hook (SET_TRAP_HOOK(trap_skip)): records mcause in s9, mtval in
+   * s10, mepc in s11, skips the trapping instruction (2 or 4 bytes) and mret's. */
+  .globl trap_skip
+trap_skip:
+  csrr s9, mcause
+  csrr s10, mtval
+  csrr s11, mepc
+  lhu t0, 0(s11)
+  andi t0, t0, 3
+  addi t0, t0, -3
+  beqz t0, 1f
+  addi t0, s11, 2
+  j 2f
+1:addi t0, s11, 4
+2:csrw mepc, t0
+  csrr t0, mscratch
+  mret
 
   .globl pass
 pass:

@@ -1,10 +1,14 @@
 /**
- * Decoder built from the encoding table: a 256-entry index on opcode[6:2] and funct3 gives the op
- * directly when one row owns the bucket, or a short candidate list to match against.
+ * Decoder built from the encoding table. A 32768-entry index on opcode[6:2], funct3 and funct7
+ * gives the op directly whenever those bits alone decide it (nearly every instruction); otherwise a
+ * 256-entry index on opcode[6:2] and funct3 gives a short candidate list to match against.
  */
 import { INSNS, Op, maskMatch } from './insn-table.js';
 
 const direct = new Int16Array(256).fill(-1);
+/** Op by (opcode[6:2] | funct3 << 5 | funct7 << 8), or -1 when other bits decide. */
+const wide = new Int16Array(1 << 15).fill(-1);
+const KEY_MASK = 0xfe00707c; // the instruction bits that form the wide key
 const start = new Int32Array(256);
 const end = new Int32Array(256);
 let masks = new Int32Array(0);
@@ -38,6 +42,19 @@ let ops = new Int16Array(0);
     }
     end[k] = flatMask.length;
   }
+  // Wide index: a key is direct when exactly one row can match and that row looks only at key bits.
+  for (let key = 0; key < 1 << 15; key++) {
+    const instBits = ((key & 31) << 2) | 3 | (((key >>> 5) & 7) << 12) | ((key >>> 8) << 25);
+    let found = -1;
+    let count = 0;
+    for (const e of buckets[key & 255]) {
+      const m = e.mask & KEY_MASK;
+      if ((instBits & m) !== (e.match & m)) continue;
+      count++;
+      found = (e.mask & ~(KEY_MASK | 3)) === 0 ? e.op : -2;
+    }
+    if (count === 1 && found >= 0) wide[key] = found;
+  }
   masks = Int32Array.from(flatMask);
   matches = Int32Array.from(flatMatch);
   ops = Int16Array.from(flatOp);
@@ -51,6 +68,12 @@ function popcount(v: number): number {
 
 /** Decodes a 32-bit instruction word (low two bits 11) to its op id, or Op.ILLEGAL. */
 export function decode(inst: number): Op {
+  const w = wide[((inst >>> 2) & 31) | ((inst >>> 7) & 0xe0) | ((inst >>> 17) & 0x7f00)];
+  if (w >= 0 && (inst & 3) === 3) return w;
+  return decodeSlow(inst);
+}
+
+function decodeSlow(inst: number): Op {
   if ((inst & 3) !== 3) return Op.ILLEGAL;
   const k = ((inst >>> 2) & 31) | ((inst >>> 7) & 0xe0);
   const op = direct[k];

@@ -108,6 +108,18 @@ export function finishD(r: number, e: number, mode: number): number {
   return directD(r, e, mode);
 }
 
+/**
+ * Round-to-odd of v = RN(x) given e = x - v exactly: if inexact, the neighbour of x whose last
+ * significand bit is odd (Boldo & Melquiond's sticky rounding, used to emulate FMA without a
+ * double rounding).
+ */
+export function roundOddD(v: number, e: number): number {
+  if (e === 0) return v;
+  F64[0] = v;
+  if ((I32[0] & 1) !== 0) return v;
+  return e > 0 ? nextUpD(v) : nextDownD(v);
+}
+
 /** Exact error of the binary64 product p = fl(a*b) (Dekker/Veltkamp); needs |a|,|b| < 2^995, no underflow. */
 export function prodErr(a: number, b: number, p: number): number {
   let t = 134217729 * a;

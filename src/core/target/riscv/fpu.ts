@@ -18,6 +18,7 @@ import {
   finishD,
   fx,
   prodErr,
+  roundOddD,
   rndF32,
   slowAdd,
   slowDiv,
@@ -160,7 +161,7 @@ function divD(a: number, b: number, m: number): number {
 }
 
 function sqrtD(a: number, m: number): number {
-  if (a > LO && a < Infinity) {
+  if (a > LO && a < HI_RES) {
     const r = Math.sqrt(a);
     const p = r * r;
     const rem = a - p - prodErr(r, r, p);
@@ -197,6 +198,30 @@ function fmaD(a: number, b: number, c: number, m: number): number {
     const p = a * b;
     if (c !== 0) return c;
     return zeroSum(1 / p < 0, 1 / c < 0, m);
+  }
+  if (m === RNE) {
+    // Boldo & Melquiond, "Emulation of FMA and correctly rounded sums: proved algorithms using
+    // rounding to odd" (IEEE TC 2008): with a*b = uh + ul and c + uh = th + tl exactly,
+    // RN(th + RO(tl + ul)) = RN(a*b + c) when nothing underflows or overflows.
+    const uh = a * b;
+    const au = Math.abs(uh);
+    const aa = Math.abs(a);
+    const ab = Math.abs(b);
+    if (au > LO && au < HI_RES && aa >= MIN_NORM && ab >= MIN_NORM && aa < HI_OP && ab < HI_OP && Math.abs(c) < HI_RES) {
+      const ul = prodErr(a, b, uh);
+      const th = c + uh;
+      const tl = sumErr(c, uh, th);
+      const s = tl + ul;
+      const se = sumErr(tl, ul, s);
+      const v = roundOddD(s, se);
+      const z = th + v;
+      const az = Math.abs(z);
+      if (az > LO && az < HI_RES && (v === 0 || Math.abs(v) > LO)) {
+        // Inexact iff the odd rounding was (the exact tail then cannot vanish in th + v) or the last sum was.
+        if (se !== 0 || sumErr(th, v, z) !== 0) fx.flags |= NX;
+        return z;
+      }
+    }
   }
   return slowFma(a, b, c, FMT_D, m);
 }

@@ -4,9 +4,10 @@
  * the CPU passes its register file and 2*rd. Operands are read before the write, so dst may alias a
  * source register. Writing to x0 is the caller's concern.
  *
- * Products use Math.imul and 16-bit limbs (exact in doubles). Division is exact without BigInt when
- * both operands are below 2^53 (fmod on doubles is exact) or the divisor is below 2^32 (long division
- * in 16-bit digits); only a dividend >= 2^53 with a divisor >= 2^32 falls back to BigInt.
+ * Products use Math.imul and 16-bit limbs (exact in doubles). Division runs in doubles without BigInt
+ * when the divisor is below 2^32 (long division in 16-bit digits, every step exact) or both operands
+ * are below 2^53 (quotient estimate corrected with the exact remainder); only a dividend >= 2^53
+ * with a divisor >= 2^32 falls back to BigInt.
  */
 
 const TWO32 = 4294967296;

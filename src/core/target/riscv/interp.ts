@@ -38,8 +38,12 @@ function fetchHigh(cpu: Cpu, lo: number, hi: number): number {
 
 /** Runs up to `budget` instructions. Returns early on WFI-idle, interrupts enabled by a CSR write, or stop requests. */
 export function run(cpu: Cpu, budget: number): void {
-  if (checkInterrupts(cpu)) cpu.idle = false;
-  if (cpu.idle) return;
+  checkInterrupts(cpu);
+  if (cpu.idle) {
+    // WFI resumes when any interrupt is pending and locally enabled, even if globally disabled (§3.3.3).
+    if ((cpu.mip & cpu.mie) === 0) return;
+    cpu.idle = false;
+  }
   const x = cpu.x;
   const u16 = cpu.u16;
   const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;

@@ -1,0 +1,3 @@
+/* Sv39 virtual memory test (see vm.h). */
+#define LEVELS 3
+#include "vm.h"
