@@ -17,6 +17,24 @@ import { Priv } from './state.js';
 
 const TWO32 = 4294967296;
 
+/**
+ * Decode cache: instruction word → (expanded 32-bit word, op). Small enough to stay in the host's
+ * fast caches, unlike the 256 KiB RVC expansion table and the 64 KiB decode index it fronts.
+ * Entry 0 is valid from the start: word 0 is the illegal instruction.
+ */
+const DC_BITS = 12;
+const DC_SHIFT = 32 - DC_BITS;
+const dcRaw = new Int32Array(1 << DC_BITS);
+const dcInst = new Int32Array(1 << DC_BITS);
+const dcOp = new Uint8Array(1 << DC_BITS);
+
+function fillDecodeCache(ci: number, raw: number): void {
+  const inst = (raw & 3) === 3 ? raw : RVC_TABLE[raw];
+  dcRaw[ci] = raw;
+  dcInst[ci] = inst;
+  dcOp[ci] = inst === 0 ? Op.ILLEGAL : decode(inst);
+}
+
 /** Fetches the instruction word at pc when the instruction TLB misses. Returns a host byte offset. */
 function fetchSlow(cpu: Cpu, lo: number, hi: number): number {
   const pa = cpu.translate(lo, hi, ACC_X);
@@ -62,17 +80,17 @@ export function run(cpu: Cpu, budget: number): void {
         let h: number;
         if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) h = xHost[ti] + (pcLo & 4095);
         else h = fetchSlow(cpu, pcLo, pcHi);
-        let inst = u16[h >> 1];
-        let len = 4;
-        let raw = inst;
-        if ((inst & 3) === 3) {
-          inst |= ((pcLo & 4095) === 4094 ? fetchHigh(cpu, pcLo, pcHi) : u16[(h >> 1) + 1]) << 16;
-          raw = inst;
-        } else {
-          inst = RVC_TABLE[inst];
-          len = 2;
+        let raw = u16[h >> 1];
+        let len = 2;
+        if ((raw & 3) === 3) {
+          raw |= ((pcLo & 4095) === 4094 ? fetchHigh(cpu, pcLo, pcHi) : u16[(h >> 1) + 1]) << 16;
+          len = 4;
         }
-        const op = inst === 0 ? Op.ILLEGAL : decode(inst);
+        // Decoded-instruction cache keyed by the instruction word itself (so it never goes stale).
+        const ci = Math.imul(raw, 0x9e3779b1) >>> DC_SHIFT;
+        if (dcRaw[ci] !== raw) fillDecodeCache(ci, raw);
+        const inst = dcInst[ci];
+        const op = dcOp[ci];
         const rd = (inst >>> 6) & 62;
         const r1 = (inst >>> 14) & 62;
         const r2 = (inst >>> 19) & 62;
