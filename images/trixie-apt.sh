@@ -46,6 +46,12 @@ SRC
   fi
   # refresh the package lists at most once a day
   if [ -z "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
-    trixie_apt_get "$d" -q update >&2
+    if ! trixie_apt_get "$d" -q update >&2; then
+      if [ -n "$(find "$d/lists" -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n1)" ]; then
+        echo "warning: apt-get update failed; using the package lists from an earlier update" >&2
+      else
+        return 1
+      fi
+    fi
   fi
 }

@@ -12,7 +12,7 @@ export const FRONT = join(ROOT, 'bin', 'tsvm.js');
 export const IMAGE = join(ROOT, 'images', 'riscv64', 'Image.gz');
 export const INITRD = join(ROOT, 'images', 'riscv64', 'initramfs.cpio.gz');
 export const OPENSBI_DIR = '/usr/lib/riscv64-linux-gnu/opensbi/generic';
-export const PROMPT = /~ # $/m;
+export const PROMPT = /(^|\n)~ # /;
 
 export class Guest {
   readonly child: ChildProcessWithoutNullStreams;

@@ -20,7 +20,7 @@ export const ESCAPE_HELP =
   'C-a C-a  sends C-a\r\n' +
   'C-a c    switch between console and monitor (no monitor yet)\r\n';
 
-export const TERMINATED_MESSAGE = 'tsvm: terminated\r\n';
+export const TERMINATED_MESSAGE = '\r\ntsvm: terminated\r\n';
 export const NO_MONITOR_MESSAGE = '\r\ntsvm: no monitor yet; staying on the serial console\r\n';
 
 /** The parts of process.stdin the console uses (so tests can pass a stream). */
