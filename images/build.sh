@@ -100,7 +100,7 @@ build_kernel() {
     esac
   done < "$cfg"
   ((bad == 0)) || die "kernel.config does not apply cleanly to $(kernel_version)"
-  log "kernel: building Image with -j$jobs (takes ~15 min on 2 cores; log: $work/kernel-build.log)"
+  log "kernel: building Image with -j$jobs (4-5 min on 2 idle cores; log: $work/kernel-build.log)"
   local t0=$SECONDS
   "${kmake[@]}" -j"$jobs" Image > "$work/kernel-build.log" 2>&1 || { tail -n 40 "$work/kernel-build.log" >&2; die "kernel build failed"; }
   log "kernel: built in $((SECONDS - t0)) s"

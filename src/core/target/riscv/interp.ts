@@ -69,17 +69,25 @@ export function run(cpu: Cpu, budget: number): void {
   let pcHi = cpu.pcHi;
   const start = budget;
   let base = cpu.instret;
+  let fPage = 1; // never equal to a page-aligned pc: forces a lookup
+  let fPageHi = 0;
+  let fBase = 0;
   for (;;) {
     try {
       while (budget > 0) {
         budget--;
         x[0] = 0;
         x[1] = 0;
-        // ---- fetch
-        const ti = ((pcLo >>> 12) & 255) + cpu.xset;
-        let h: number;
-        if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) h = xHost[ti] + (pcLo & 4095);
-        else h = fetchSlow(cpu, pcLo, pcHi);
+        // ---- fetch: the current code page is cached in locals; it is dropped on every event that can
+        // change translation (traps, xRET, SFENCE.VMA, CSR writes, SBI calls).
+        if ((pcLo & -4096) !== fPage || pcHi !== fPageHi) {
+          const ti = ((pcLo >>> 12) & 255) + cpu.xset;
+          if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) fBase = xHost[ti];
+          else fBase = fetchSlow(cpu, pcLo, pcHi) - (pcLo & 4095);
+          fPage = pcLo & -4096;
+          fPageHi = pcHi;
+        }
+        const h = fBase + (pcLo & 4095);
         let raw = u16[h >> 1];
         let len = 2;
         if ((raw & 3) === 3) {
@@ -327,6 +335,7 @@ export function run(cpu: Cpu, budget: number): void {
             if (cpu.priv === Priv.S && cpu.env.sbiCall !== undefined) {
               cpu.pcLo = pcLo; cpu.pcHi = pcHi;
               if (cpu.env.sbiCall(cpu)) {
+                fPage = 1;
                 if (cpu.stopRequested || pendingInterrupt(cpu) >= 0) budget = 0;
                 break;
               }
@@ -336,12 +345,12 @@ export function run(cpu: Cpu, budget: number): void {
           case Op.EBREAK: cpu.raise(Cause.BREAKPOINT, pcLo, pcHi); break;
           case Op.MRET:
             if (cpu.priv !== Priv.M) { cpu.curInst = raw; cpu.illegal(); }
-            mret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi;
+            mret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi; fPage = 1;
             if (pendingInterrupt(cpu) >= 0) budget = 0;
             continue;
           case Op.SRET:
             if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TSR))) { cpu.curInst = raw; cpu.illegal(); }
-            sret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi;
+            sret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi; fPage = 1;
             if (pendingInterrupt(cpu) >= 0) budget = 0;
             continue;
           case Op.WFI:
@@ -353,6 +362,7 @@ export function run(cpu: Cpu, budget: number): void {
           case Op.SFENCE_VMA:
             if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TVM))) { cpu.curInst = raw; cpu.illegal(); }
             cpu.flushTlb();
+            fPage = 1;
             break;
           case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
             const csr = inst >>> 20;
@@ -369,6 +379,7 @@ export function run(cpu: Cpu, budget: number): void {
               if (op === Op.CSRRS || op === Op.CSRRSI) { nL = oL | sL; nH = oH | sH; }
               else if (op === Op.CSRRC || op === Op.CSRRCI) { nL = oL & ~sL; nH = oH & ~sH; }
               csrWrite(cpu, csr, nL, nH);
+              fPage = 1;
             }
             base = cpu.instret - (start - budget - 1);
             x[rd] = oL; x[rd + 1] = oH;
@@ -404,6 +415,7 @@ export function run(cpu: Cpu, budget: number): void {
       base = cpu.instret - (start - budget);
       pcLo = cpu.pcLo;
       pcHi = cpu.pcHi;
+      fPage = 1;
       if (cpu.stopRequested) break;
     }
   }
