@@ -23,7 +23,12 @@ export interface CpuEnv {
 }
 
 const TLB_SIZE = 256;
-const TLB_SETS = 3; // U, S, M (M is bare unless MPRV)
+/**
+ * TLB sets by effective privilege: 0 U, 1 S, 2 M (bare unless MPRV), 3 S with mstatus.SUM. Linux
+ * toggles SUM around every user-memory access; with its own set that costs no flush.
+ */
+const TLB_SETS = 4;
+const SET_PRIV = [Priv.U, Priv.S, Priv.M, Priv.S];
 
 export class Cpu implements FpContext, HartInterrupts {
   readonly views: StateViews;
@@ -207,7 +212,7 @@ export class Cpu implements FpContext, HartInterrupts {
     const p = this.priv;
     let dp = p;
     if (p === Priv.M && (this.mstatus & MSTATUS_MPRV)) dp = ((this.mstatus & MSTATUS_MPP) >>> MSTATUS_MPP_SHIFT) as Priv;
-    this.dset = (dp === Priv.M ? 2 : dp) * TLB_SIZE;
+    this.dset = (dp === Priv.M ? 2 : dp === Priv.S && (this.mstatus & MSTATUS_SUM) ? 3 : dp) * TLB_SIZE;
     this.xset = (p === Priv.M ? 2 : p) * TLB_SIZE;
     this.satpMode = (this.satpHi >>> 28) & 15;
   }
@@ -217,6 +222,7 @@ export class Cpu implements FpContext, HartInterrupts {
     this.rTagLo.fill(1);
     this.wTagLo.fill(1);
     this.xTagLo.fill(1);
+    this.superCount = 0;
     this.tlbEpoch = (this.tlbEpoch + 1) | 0;
   }
 
@@ -226,9 +232,10 @@ export class Cpu implements FpContext, HartInterrupts {
    */
   translate(vaLo: number, vaHi: number, acc: number): number {
     const set = acc === ACC_X ? this.xset : this.dset;
-    const effPriv = set === 2 * TLB_SIZE ? Priv.M : ((set / TLB_SIZE) as Priv);
+    const effPriv = SET_PRIV[set >> 8];
     let pa: number;
     let writable = true;
+    let superpage = false;
     if (effPriv === Priv.M || this.satpMode === 0) {
       // Bare: physical = virtual; addresses are at most 56 bits (§4.3.1 "Bare").
       if (vaHi >>> 24 !== 0) return this.accessFault(acc, vaLo, vaHi);
@@ -241,6 +248,7 @@ export class Cpu implements FpContext, HartInterrupts {
       }
       pa = r;
       writable = this.walkWritable;
+      superpage = this.walkLevel > 0;
     }
     const pageLo = vaLo & -4096;
     const ppage = pa - (vaLo & 4095);
@@ -253,13 +261,60 @@ export class Cpu implements FpContext, HartInterrupts {
         this.rTagLo[i] = pageLo; this.rTagHi[i] = vaHi; this.rHost[i] = host;
       } else if (writable) {
         this.wTagLo[i] = pageLo; this.wTagHi[i] = vaHi; this.wHost[i] = host;
+      } else {
+        return pa;
       }
+      if (superpage) this.noteSuperpage(acc, i);
     }
     return pa;
   }
 
   /** Set by walk(): whether the last translated page may be cached for writes (D already set). */
   walkWritable = true;
+  /** Set by walk(): level of the leaf (0 = 4 KiB page, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB). */
+  walkLevel = 0;
+  /** TLB slots filled from superpages since the last full flush (kind << 16 | index); see flushPage. */
+  private readonly superSlots = new Int32Array(256);
+  private superCount = 0;
+
+  private noteSuperpage(kind: number, i: number): void {
+    if (this.superCount < this.superSlots.length) this.superSlots[this.superCount] = (kind << 16) | i;
+    this.superCount++;
+  }
+
+  /**
+   * SFENCE.VMA with an address (§4.2.1): drops that page's entries in every set. Superpages are cached
+   * per 4 KiB page, so slots filled from a superpage in the same 1 GiB region (512 GiB with Sv48) go too.
+   */
+  flushPage(vaLo: number, vaHi: number): void {
+    if (this.superCount > this.superSlots.length) {
+      this.flushTlb();
+      return;
+    }
+    const i = (vaLo >>> 12) & 255;
+    for (let set = 0; set < TLB_SETS * TLB_SIZE; set += TLB_SIZE) {
+      this.rTagLo[set + i] = 1;
+      this.wTagLo[set + i] = 1;
+      this.xTagLo[set + i] = 1;
+    }
+    const giga = vaHi * 4 + (vaLo >>> 30);
+    const tera = vaHi >> 7;
+    const sv48 = this.satpMode === 9;
+    let keep = 0;
+    for (let k = 0; k < this.superCount; k++) {
+      const slot = this.superSlots[k];
+      const j = slot & 0xffff;
+      const kind = slot >>> 16;
+      const tl = kind === ACC_R ? this.rTagLo : kind === ACC_W ? this.wTagLo : this.xTagLo;
+      const th = kind === ACC_R ? this.rTagHi : kind === ACC_W ? this.wTagHi : this.xTagHi;
+      const t = tl[j];
+      if (t === 1) continue;
+      if (th[j] * 4 + (t >>> 30) === giga || (sv48 && th[j] >> 7 === tera)) tl[j] = 1;
+      else this.superSlots[keep++] = slot;
+    }
+    this.superCount = keep;
+    this.tlbEpoch = (this.tlbEpoch + 1) | 0;
+  }
 
   accessFault(acc: number, vaLo: number, vaHi: number): never {
     const cause = acc === ACC_X ? Cause.FETCH_ACCESS : acc === ACC_W ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS;

@@ -186,8 +186,9 @@ export function writeMstatus(cpu: Cpu, v: number): void {
   cpu.mstatus = nv;
   const changed = old ^ nv;
   if (changed & (MSTATUS_MPRV | MSTATUS_MPP | MSTATUS_SUM | MSTATUS_MXR)) {
+    // SUM and MPRV select TLB sets (cpu.ts); only MXR changes what a cached entry permits.
     cpu.updateMode();
-    if (changed & (MSTATUS_SUM | MSTATUS_MXR | MSTATUS_MPRV)) cpu.flushTlb();
+    if (changed & MSTATUS_MXR) cpu.flushTlb();
   }
 }
 

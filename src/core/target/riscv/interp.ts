@@ -361,7 +361,8 @@ export function run(cpu: Cpu, budget: number): void {
             break;
           case Op.SFENCE_VMA:
             if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TVM))) { cpu.curInst = raw; cpu.illegal(); }
-            cpu.flushTlb();
+            if (r1 === 0) cpu.flushTlb();
+            else cpu.flushPage(x[r1], x[r1 + 1]);
             fPage = 1;
             break;
           case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {

@@ -75,6 +75,7 @@ export function walk(cpu: Cpu, lo: number, hi: number, acc: number, priv: Priv, 
       cpu.i32[host >> 2] = pteLo | need;
     }
     cpu.walkWritable = acc === ACC_W || (pteLo & PTE_D) !== 0;
+    cpu.walkLevel = level;
     const pageBytes = span * 4096;
     const vaLow = (hi & 0xffff) * TWO32 + (lo >>> 0);
     return ppn * 4096 + (vaLow % pageBytes);

@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { main } from '../dist/src/host/node/cli/riscv64-user.js';
+
+main();
