@@ -77,6 +77,7 @@ export function buildSpike(ctx: BoardContext): Board {
         cpu.mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
         cpu.medeleg = 0xb1ff;
         cpu.mcounteren = 7;
+        cpu.scounteren = 7;
         cpu.menvcfgHi = 0x80000000 | 0;
         cpu.updateMode();
       }

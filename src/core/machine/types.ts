@@ -2,6 +2,7 @@
  * What a board needs from its configuration and from the host it runs on. The host side
  * (src/host/node, later src/host/browser) implements MachineHost; the core never imports `node:`.
  */
+import type { BlockDriver } from '../block/block-driver.js';
 
 /** A configuration or host error: reported as one line, exit status 1 (never a stack trace). */
 export class ConfigError extends Error {
@@ -25,7 +26,15 @@ export interface MachineConfig {
   append: string;
   /** -no-reboot: a guest reset ends the emulator instead. */
   noReboot: boolean;
+  /** virtio-mmio devices, in slot order (slot n at 0x10001000 + n*0x1000 on `virt`). */
+  virtio?: VirtioDeviceConfig[];
 }
+
+/** A device plugged into a virtio-mmio slot. The host owns (opens, flushes, closes) the backends. */
+export type VirtioDeviceConfig =
+  | { type: 'blk'; drive: BlockDriver; serial?: string }
+  | { type: 'rng' }
+  | { type: 'console'; chardev?: CharBackend };
 
 /** A byte stream to and from the guest (serial console, virtio-console, ...). */
 export interface CharBackend {

@@ -9,6 +9,10 @@ import { Aclint } from '../hw/intc/aclint.js';
 import { GoldfishRtc } from '../hw/rtc/goldfish-rtc.js';
 import { SifiveTest } from '../hw/misc/sifive-test.js';
 import { VirtioMmioEmpty } from '../hw/virtio/mmio-empty.js';
+import { VirtioMmio, type VirtioDevice } from '../hw/virtio/mmio.js';
+import { VirtioBlk } from '../hw/virtio/blk.js';
+import { VirtioRng } from '../hw/virtio/rng.js';
+import { VirtioConsole } from '../hw/virtio/console.js';
 import { Sbi } from '../firmware/sbi.js';
 import { Priv } from '../target/riscv/state.js';
 import { MIP_SEIP, MIP_SSIP, MIP_STIP } from '../target/riscv/csr-defs.js';
@@ -16,7 +20,7 @@ import { buildVirtDtb } from './virt-dt.js';
 import * as M from './virt-map.js';
 import { fdtAddress, loadKernel, placeInitrd, alignUp, type Placed } from './boot.js';
 import type { Board, BoardContext } from './machine.js';
-import { ConfigError } from './types.js';
+import { ConfigError, type CharBackend, type MachineHost, type VirtioDeviceConfig } from './types.js';
 
 /** OpenSBI's fw_dynamic_info (include/sbi/fw_dynamic.h): magic "OSBI", version 2. */
 const FW_DYNAMIC_MAGIC = 0x4942534f;
@@ -56,7 +60,19 @@ export function buildVirt(ctx: BoardContext): Board {
   bus.map(M.VIRT_CLINT_BASE, aclint);
   bus.map(M.VIRT_PLIC_BASE, plic);
   bus.map(M.VIRT_UART0_BASE, uart);
-  for (let i = 0; i < M.VIRT_VIRTIO_COUNT; i++) bus.map(M.VIRT_VIRTIO_BASE + i * M.VIRT_VIRTIO_STRIDE, new VirtioMmioEmpty());
+  const virtio = cfg.virtio ?? [];
+  if (virtio.length > M.VIRT_VIRTIO_COUNT) throw new ConfigError(`too many virtio devices (${virtio.length}): the virt board has ${M.VIRT_VIRTIO_COUNT} virtio-mmio slots`);
+  const transports: VirtioMmio[] = [];
+  for (let i = 0; i < M.VIRT_VIRTIO_COUNT; i++) {
+    const base = M.VIRT_VIRTIO_BASE + i * M.VIRT_VIRTIO_STRIDE;
+    if (i < virtio.length) {
+      const t = new VirtioMmio(virtioDevice(virtio[i], host), ram, plic.irq(M.VIRTIO_IRQ + i), log, () => host.wake());
+      transports.push(t);
+      bus.map(base, t);
+    } else {
+      bus.map(base, new VirtioMmioEmpty());
+    }
+  }
   cpu.time = () => aclint.mtime();
 
   const builtin = cfg.bios === 'builtin';
@@ -98,7 +114,7 @@ export function buildVirt(ctx: BoardContext): Board {
   const boot = (first: boolean): void => {
     if (!first) layout();
     ram.put(fdtAddr, dtb, 'device tree');
-    for (const d of [plic, aclint, uart, rtc]) d.reset?.();
+    for (const d of [plic, aclint, uart, rtc, ...transports]) d.reset?.();
     const x = cpu.x;
     if (cfg.bios === 'none') {
       // -bios none: the kernel runs in M-mode from DRAM base (QEMU's reset vector jumps there).
@@ -117,6 +133,7 @@ export function buildVirt(ctx: BoardContext): Board {
       cpu.mideleg = MIP_SSIP | MIP_STIP | MIP_SEIP;
       cpu.medeleg = 0xb1ff; // everything but ECALL from S/M, which the SBI serves
       cpu.mcounteren = 7;
+      cpu.scounteren = 7; // as OpenSBI: user rdtime/rdcycle/rdinstret work (the vDSO needs rdtime)
       cpu.menvcfgHi = 0x80000000 | 0; // Sstc enabled
       cpu.updateMode();
     }
@@ -130,4 +147,15 @@ export function buildVirt(ctx: BoardContext): Board {
     timed: [aclint, rtc],
     boot: (() => { let first = true; return () => { boot(first); first = false; }; })(),
   };
+}
+
+/** A CharBackend that drops output and never has input (virtio-serial-device without a virtconsole). */
+const NULL_CHAR: CharBackend = { write() {}, setReceiver() {} };
+
+function virtioDevice(c: VirtioDeviceConfig, host: MachineHost): VirtioDevice {
+  switch (c.type) {
+    case 'blk': return new VirtioBlk(c.drive, { serial: c.serial });
+    case 'rng': return new VirtioRng((b) => host.randomFill(b));
+    case 'console': return new VirtioConsole(c.chardev ?? NULL_CHAR);
+  }
 }

@@ -50,7 +50,55 @@ export interface ParsedOptions {
   monitor?: 'none';
   /** -machine dumpdtb=FILE */
   dumpDtb?: string;
+  /** -drive / -hda images, by id. */
+  drives: DriveSpec[];
+  /** -chardev backends, by id. */
+  chardevs: ChardevSpec[];
+  /** virtio-mmio devices in slot order (-device, -drive if=virtio, -hda). */
+  devices: DeviceSpec[];
 }
+
+/** One -drive (or -hda). */
+export interface DriveSpec {
+  id: string;
+  file: string;
+  format?: string;
+  readOnly: boolean;
+  snapshot: boolean;
+  cache?: string;
+}
+
+export type ChardevBackend = 'stdio' | 'file' | 'socket' | 'null';
+
+/** One -chardev. */
+export interface ChardevSpec {
+  id: string;
+  backend: ChardevBackend;
+  /** file: path; socket: unix socket path. */
+  path?: string;
+  /** socket: TCP host and port (when no path). */
+  host?: string;
+  port?: number;
+  server: boolean;
+  wait: boolean;
+  /** file: append instead of truncating. */
+  append: boolean;
+  /** stdio: mux=on keeps the Ctrl-A escapes. */
+  mux: boolean;
+}
+
+export type DeviceSpec =
+  | { type: 'blk'; drive: string; serial?: string }
+  | { type: 'rng' }
+  | { type: 'console'; chardev?: string };
+
+/** -device help. */
+export const DEVICES: readonly { name: string; desc: string }[] = [
+  { name: 'virtio-blk-device', desc: 'virtio block device (drive=ID, serial=STR)' },
+  { name: 'virtio-rng-device', desc: 'virtio entropy device' },
+  { name: 'virtio-serial-device', desc: 'virtio console device, one port (no multiport)' },
+  { name: 'virtconsole', desc: 'the console port of the last virtio-serial-device (chardev=ID)' },
+];
 
 /** Front-end settings that are not part of the machine configuration. */
 export interface FrontendSettings {
@@ -192,6 +240,12 @@ const OPTIONS: OptionDef[] = [
   { names: ['serial'], arg: 'dev', help: 'redirect the serial port to char device: mon:stdio, stdio or none' },
   { names: ['monitor'], arg: 'dev', help: 'redirect the monitor to char device (only none)' },
   { names: ['no-reboot'], help: 'exit instead of rebooting' },
+  { names: ['drive'], arg: 'file=F[,format=raw|qcow2][,if=virtio|none][,id=ID]', help: 'a disk image; if=virtio (default) attaches a virtio-blk device\n' +
+    'readonly=on|off, snapshot=on|off, cache=writeback|writethrough|none|unsafe' },
+  { names: ['hda'], arg: 'file', help: "use 'file' as a virtio disk (-drive file=file,if=virtio)" },
+  { names: ['device'], arg: 'driver[,prop=value[,...]]', help: "add a device ('-device help' for list); one virtio-mmio slot each" },
+  { names: ['chardev'], arg: 'backend,id=ID[,...]', help: 'a character device: stdio[,mux=on], file,path=F[,append=on], null,\n' +
+    'socket,path=P|host=H,port=N,server=on[,wait=off]' },
 ];
 
 const BY_NAME = new Map<string, OptionDef>();
@@ -252,7 +306,139 @@ function defaults(): ParsedOptions {
     noReboot: false,
     nographic: false,
     serial: 'mon:stdio',
+    drives: [],
+    chardevs: [],
+    devices: [],
   };
+}
+
+function parseBool(where: string, key: string, v: string): boolean {
+  if (['on', 'yes', 'true', 'y'].includes(v)) return true;
+  if (['off', 'no', 'false', 'n'].includes(v)) return false;
+  throw new ConfigError(`${where}: Parameter '${key}' expects 'on' or 'off'`);
+}
+
+function parseDrive(where: string, value: string, o: ParsedOptions): void {
+  const d: DriveSpec = { id: '', file: '', readOnly: false, snapshot: false };
+  let iface = 'virtio';
+  for (const { key, value: v } of splitKeyValues(value, 'file')) {
+    switch (key) {
+      case 'file': d.file = v; break;
+      case 'format': d.format = v; break;
+      case 'id': d.id = v; break;
+      case 'if': iface = v; break;
+      case 'readonly': d.readOnly = parseBool(where, key, v); break;
+      case 'snapshot': d.snapshot = parseBool(where, key, v); break;
+      case 'cache': d.cache = v; break;
+      case 'media':
+        if (v !== 'disk') throw new ConfigError(`${where}: media=${v} is not supported (only disk)`);
+        break;
+      case 'index': break;
+      default: throw new ConfigError(`${where}: Invalid parameter '${key}'`);
+    }
+  }
+  if (d.file === '') throw new ConfigError(`${where}: a drive needs file=FILE`);
+  if (iface !== 'virtio' && iface !== 'none') throw new ConfigError(`${where}: if=${iface} is not supported (virtio or none)`);
+  if (d.id === '') d.id = iface === 'none' ? `none${o.drives.length}` : `virtio${o.drives.length}`;
+  if (o.drives.some((x) => x.id === d.id)) throw new ConfigError(`${where}: Duplicate ID '${d.id}' for drive`);
+  o.drives.push(d);
+  if (iface === 'virtio') o.devices.push({ type: 'blk', drive: d.id });
+}
+
+function parseDevice(where: string, value: string, o: ParsedOptions): boolean {
+  const kv = splitKeyValues(value, 'driver');
+  const driver = kv[0].key === 'driver' ? kv[0].value : '';
+  if (driver === 'help' || driver === '?') return true;
+  const props = new Map<string, string>();
+  for (const { key, value: v } of kv.slice(1)) props.set(key, v);
+  const allow = (...keys: string[]): void => {
+    for (const k of props.keys()) {
+      if (!keys.includes(k) && k !== 'id') throw new ConfigError(`${where}: Property '${driver}.${k}' not found`);
+    }
+  };
+  switch (driver) {
+    case 'virtio-blk-device': {
+      allow('drive', 'serial');
+      const drive = props.get('drive');
+      if (!drive) throw new ConfigError(`${where}: Property 'virtio-blk-device.drive' is required`);
+      o.devices.push({ type: 'blk', drive, serial: props.get('serial') });
+      break;
+    }
+    case 'virtio-rng-device':
+      allow();
+      o.devices.push({ type: 'rng' });
+      break;
+    case 'virtio-serial-device':
+      allow('max_ports');
+      o.devices.push({ type: 'console' });
+      break;
+    case 'virtconsole': {
+      allow('chardev', 'name', 'nr');
+      const bus = [...o.devices].reverse().find((d) => d.type === 'console');
+      if (!bus || bus.type !== 'console') throw new ConfigError(`${where}: No 'virtio-serial-bus' bus found for device 'virtconsole'`);
+      if (bus.chardev !== undefined) throw new ConfigError(`${where}: the virtio-serial-device already has a virtconsole (no multiport yet)`);
+      bus.chardev = props.get('chardev') ?? '';
+      break;
+    }
+    default:
+      throw new ConfigError(`${where}: '${driver}' is not a valid device model name ('-device help' lists them)`);
+  }
+  return false;
+}
+
+function parseChardev(where: string, value: string, o: ParsedOptions): void {
+  const kv = splitKeyValues(value, 'backend');
+  const backend = kv[0].key === 'backend' ? kv[0].value : '';
+  if (!['stdio', 'file', 'socket', 'null'].includes(backend)) {
+    throw new ConfigError(`${where}: chardev backend '${backend}' is not supported (stdio, file, socket, null)`);
+  }
+  const c: ChardevSpec = { id: '', backend: backend as ChardevBackend, server: false, wait: true, append: false, mux: false };
+  for (const { key, value: v } of kv.slice(1)) {
+    switch (key) {
+      case 'id': c.id = v; break;
+      case 'path': c.path = v; break;
+      case 'host': c.host = v; break;
+      case 'port':
+        if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ConfigError(`${where}: invalid port '${v}'`);
+        c.port = Number(v);
+        break;
+      case 'server': c.server = parseBool(where, key, v); break;
+      case 'wait': c.wait = parseBool(where, key, v); break;
+      case 'append': c.append = parseBool(where, key, v); break;
+      case 'mux': c.mux = parseBool(where, key, v); break;
+      case 'signal': case 'logfile': case 'nodelay': case 'telnet': break;
+      default: throw new ConfigError(`${where}: Invalid parameter '${key}'`);
+    }
+  }
+  if (c.id === '') throw new ConfigError(`${where}: Parameter 'id' is missing`);
+  if (o.chardevs.some((x) => x.id === c.id)) throw new ConfigError(`${where}: attempt to add duplicate property '${c.id}' to object (type 'container')`);
+  if (c.backend === 'file' && !c.path) throw new ConfigError(`${where}: chardev file needs path=FILE`);
+  if (c.backend === 'socket') {
+    if (!c.path && c.port === undefined) throw new ConfigError(`${where}: chardev socket needs path=P or port=N`);
+    if (!c.server) throw new ConfigError(`${where}: only server=on sockets are supported`);
+  }
+  o.chardevs.push(c);
+}
+
+/** Cross-checks -device references once every -drive and -chardev is known (QEMU allows any order). */
+function checkDevices(o: ParsedOptions): void {
+  const used = new Set<string>();
+  for (const d of o.devices) {
+    if (d.type === 'blk') {
+      if (!o.drives.some((x) => x.id === d.drive)) throw new ConfigError(`-device virtio-blk-device,drive=${d.drive}: Property 'virtio-blk-device.drive' can't find value '${d.drive}'`);
+      if (used.has(d.drive)) throw new ConfigError(`-device virtio-blk-device,drive=${d.drive}: Drive '${d.drive}' is already in use by another device`);
+      used.add(d.drive);
+    } else if (d.type === 'console' && d.chardev !== undefined) {
+      if (!o.chardevs.some((x) => x.id === d.chardev)) throw new ConfigError(`-device virtconsole,chardev=${d.chardev}: Property 'virtconsole.chardev' can't find value '${d.chardev}'`);
+    }
+  }
+  if (o.devices.length > 0 && o.machine !== 'virt') throw new ConfigError(`virtio devices need -machine virt (the ${o.machine} board has no virtio-mmio slots)`);
+  if (o.devices.length > 8) throw new ConfigError(`too many virtio devices (${o.devices.length}): the virt board has 8 virtio-mmio slots`);
+  const stdioSerial = o.serial !== 'none';
+  const stdioChardevs = o.chardevs.filter((c) => c.backend === 'stdio').length;
+  if (stdioChardevs > 1 || (stdioChardevs === 1 && stdioSerial)) {
+    throw new ConfigError('cannot use stdio by multiple character devices (use -serial none for -chardev stdio)');
+  }
 }
 
 function parseAccel(where: string, value: string): void {
@@ -312,7 +498,7 @@ function parseSmp(where: string, value: string): number {
  */
 export function parseArgs(argv: readonly string[], prog = 'tsvm-system-riscv64', version = '0.0.0'): ParseResult {
   const o = defaults();
-  const wantHelp = { machine: false, cpu: false };
+  const wantHelp = { machine: false, cpu: false, device: false };
   let serialSet = false;
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
@@ -402,10 +588,24 @@ export function parseArgs(argv: readonly string[], prog = 'tsvm-system-riscv64',
       case 'no-reboot':
         o.noReboot = true;
         break;
+      case 'drive':
+        parseDrive(where, value, o);
+        break;
+      case 'hda':
+        parseDrive(where, `file=${value.replace(/,/g, ',,')},if=virtio,id=hda`, o);
+        break;
+      case 'device':
+        if (parseDevice(where, value, o)) wantHelp.device = true;
+        break;
+      case 'chardev':
+        parseChardev(where, value, o);
+        break;
     }
   }
   if (wantHelp.machine) return { action: 'print', text: machineHelp() };
   if (wantHelp.cpu) return { action: 'print', text: cpuHelp() };
+  if (wantHelp.device) return { action: 'print', text: DEVICES.map((d) => `name "${d.name}", bus virtio-mmio, desc "${d.desc}"`).join('\n') + '\n' };
+  checkDevices(o);
   if (o.kernel === undefined) {
     if (o.append !== undefined) throw new ConfigError('-append only allowed with -kernel option');
     if (o.initrd !== undefined) throw new ConfigError('-initrd only allowed with -kernel option');

@@ -10,6 +10,7 @@ import type { Machine } from '../../../core/machine/machine.js';
 import { NodeHost } from '../host.js';
 import { restoreTerminals } from '../console.js';
 import { describeFsError, loadConfig, parseArgs } from './options.js';
+import { openDevices, type OpenedDevices } from './devices.js';
 
 let cachedRoot: string | undefined;
 
@@ -97,6 +98,7 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
   const { prog } = opts;
   installProcessHandlers(prog);
   let host: NodeHost | undefined;
+  let devices: OpenedDevices | undefined;
   try {
     const parsed = parseArgs(argv, prog, packageVersion());
     if (parsed.action === 'print') {
@@ -121,6 +123,12 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
         stop({ code: 0, reason: 'quit' });
       },
     });
+    // Disks and chardevs: flushed and closed in the finally below, whatever ends the run.
+    devices = await openDevices(parsed.options, {
+      onQuit: () => stop({ code: 0, reason: 'quit' }),
+      warn: (m) => host?.warn(m),
+    });
+    config.virtio = devices.virtio;
     machine = createMachine(config, host);
 
     if (frontend.dumpDtb !== undefined) {
@@ -146,6 +154,7 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
 
     opts.beforeRun?.();
     host.start();
+    devices.start();
     const status = stopped ?? (await machine.run());
     host.close();
     await host.flush();
@@ -162,6 +171,8 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
     restoreTerminals();
     process.stderr.write(errorLine(prog, err));
     return 1;
+  } finally {
+    await devices?.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * images/riscv64/. Its own options are --memory, --kernel, --initrd, --append, --help and
  * --version; every other argument is handed to the QEMU-style parser (so `tsvm -m 512M` works).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../../core/machine/types.js';
 import { packageRoot, packageVersion, runMain, runSystem, writeStdout } from './run.js';
@@ -33,6 +34,7 @@ export function usage(): string {
     '  --kernel FILE   boot this kernel (raw Image, ELF, or gzip-compressed) instead of the default',
     '  --initrd FILE   initial RAM disk (default: the bundled initramfs with the default kernel)',
     `  --append STR    kernel command line (default "${DEFAULT_APPEND}")`,
+    '  --disk FILE     attach a disk image (raw or qcow2) as a virtio disk (/dev/vda); repeatable',
     '  --help          show this help',
     '  --version       show the version',
     '',
@@ -55,6 +57,7 @@ export function planArgs(args: readonly string[]): FrontPlan {
   let initrd: string | undefined;
   let append: string | undefined;
   const rest: string[] = [];
+  const disks: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -81,6 +84,9 @@ export function planArgs(args: readonly string[]): FrontPlan {
       case '--append':
         append = takeValue();
         break;
+      case '--disk':
+        disks.push(takeValue());
+        break;
       default:
         rest.push(a);
     }
@@ -97,6 +103,7 @@ export function planArgs(args: readonly string[]): FrontPlan {
     if (initrd !== undefined) argv.push('-initrd', initrd);
   }
   if (append !== undefined || kernel !== undefined || defaultGuest) argv.push('-append', append ?? DEFAULT_APPEND);
+  for (const d of disks) argv.push('-drive', `file=${d.replace(/,/g, ',,')},if=virtio,format=${diskFormat(d)}`);
   // QEMU-style options come last so they win (-m 512M after the default -m).
   argv.push(...rest);
   return { action: 'run', argv, defaultGuest };
@@ -126,4 +133,20 @@ export async function main(args: readonly string[] = process.argv.slice(2)): Pro
 /** Entry point used by bin/tsvm.js. */
 export function start(): void {
   runMain(() => main());
+}
+
+/** The friendly front end names the format itself (no probing warning): qcow2 by its magic, else raw. */
+export function diskFormat(path: string): 'raw' | 'qcow2' {
+  const head = Buffer.alloc(4);
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return 'raw'; // the open error is reported when the drive is opened
+  }
+  return head.readUInt32BE(0) === 0x514649fb ? 'qcow2' : 'raw';
 }
