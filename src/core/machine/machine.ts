@@ -44,6 +44,8 @@ export interface BoardContext {
 export const TIMEBASE_HZ = 10_000_000;
 /** Instructions per slice between timer polls (about a millisecond of guest time). */
 const SLICE = 100_000;
+const WARMUP_SLICES = 300;
+const WARMUP_BUDGET = 500;
 /** Longest time between two visits to the host event loop while the guest is busy. */
 const YIELD_MS = 8;
 
@@ -102,8 +104,12 @@ class RiscvMachine implements Machine {
     const host = this.host;
     const timed = this.board.timed;
     let lastYield = host.nowMs();
+    let slices = 0;
     while (!this.status) {
-      run(cpu, SLICE);
+      // The first slices are short so that every path of run(), its exit included, has type feedback
+      // before V8 optimizes it; otherwise the optimized loop deoptimizes at the end of every slice.
+      run(cpu, slices < WARMUP_SLICES ? WARMUP_BUDGET : SLICE);
+      slices++;
       cpu.stopRequested = false;
       this.board.afterSlice?.();
       for (let i = 0; i < timed.length; i++) timed[i].poll();

@@ -3,6 +3,7 @@
  * (src/host/node, later src/host/browser) implements MachineHost; the core never imports `node:`.
  */
 import type { BlockDriver } from '../block/block-driver.js';
+import type { NetBackend } from '../net/backend.js';
 
 /** A configuration or host error: reported as one line, exit status 1 (never a stack trace). */
 export class ConfigError extends Error {
@@ -34,7 +35,8 @@ export interface MachineConfig {
 export type VirtioDeviceConfig =
   | { type: 'blk'; drive: BlockDriver; serial?: string }
   | { type: 'rng' }
-  | { type: 'console'; chardev?: CharBackend };
+  | { type: 'console'; chardev?: CharBackend }
+  | { type: 'net'; backend: NetBackend; mac?: Uint8Array };
 
 /** A byte stream to and from the guest (serial console, virtio-console, ...). */
 export interface CharBackend {

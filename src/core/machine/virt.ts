@@ -13,6 +13,7 @@ import { VirtioMmio, type VirtioDevice } from '../hw/virtio/mmio.js';
 import { VirtioBlk } from '../hw/virtio/blk.js';
 import { VirtioRng } from '../hw/virtio/rng.js';
 import { VirtioConsole } from '../hw/virtio/console.js';
+import { VirtioNet } from '../hw/virtio/net.js';
 import { Sbi } from '../firmware/sbi.js';
 import { Priv } from '../target/riscv/state.js';
 import { MIP_SEIP, MIP_SSIP, MIP_STIP } from '../target/riscv/csr-defs.js';
@@ -157,5 +158,6 @@ function virtioDevice(c: VirtioDeviceConfig, host: MachineHost): VirtioDevice {
     case 'blk': return new VirtioBlk(c.drive, { serial: c.serial });
     case 'rng': return new VirtioRng((b) => host.randomFill(b));
     case 'console': return new VirtioConsole(c.chardev ?? NULL_CHAR);
+    case 'net': return new VirtioNet(c.backend, c.mac);
   }
 }

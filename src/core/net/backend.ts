@@ -11,11 +11,6 @@ export interface NetBackend {
   close?(): void | Promise<void>;
 }
 
-/** Largest Ethernet frame carried (no jumbo frames): 14-byte header + 1500 MTU + a VLAN tag. */
-export const MAX_FRAME = 1518;
-/** Smallest: an Ethernet header. */
-export const MIN_FRAME = 14;
-
 /** Parses a MAC `52:54:00:12:34:56` (or with '-'); undefined if malformed. */
 export function parseMac(text: string): Uint8Array | undefined {
   const parts = text.split(/[:-]/);

@@ -157,7 +157,7 @@ export class TcpConn implements HostTcpHandlers {
 
   private onTimeout(): void {
     this.timer = undefined;
-    if (this.state === 'TIME-WAIT') return this.finish();
+    if (this.state === 'TIME-WAIT') return this.finish(false);
     if (++this.retries > MAX_RETRIES) return this.abort(true);
     this.rto = Math.min(this.rto * 2, RTO_MAX);
     if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') return this.sendSyn();
@@ -202,13 +202,13 @@ export class TcpConn implements HostTcpHandlers {
       // RFC 9293 §3.10.7.1 form for an unacceptable SYN: <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK>.
       this.env.emit({ seq: 0, ack: this.rcvNxt, flags: RST | ACK, wnd: 0, data: new Uint8Array(0), mss: 0 });
       void refused;
-      return this.finish();
+      return this.finish(true);
     }
     this.abort(true);
   }
 
   onClose(): void {
-    if (this.host && this.state === 'CONNECTING') this.onError(false);
+    // Errors come through onError; a clean close needs nothing more here.
   }
 
   // --- guest side -----------------------------------------------------------------------------
@@ -230,7 +230,8 @@ export class TcpConn implements HostTcpHandlers {
     }
     if (!(s.flags & ACK)) return;
     if (!this.inputAck(s)) return;
-    if (this.state === 'CLOSED' || this.state === 'SYN-RECEIVED') return;
+    const st = this.state as TcpState; // inputAck may have changed it
+    if (st === 'CLOSED' || st === 'SYN-RECEIVED') return;
     this.inputData(s);
   }
 
@@ -305,18 +306,19 @@ export class TcpConn implements HostTcpHandlers {
     switch (this.state) {
       case 'FIN-WAIT-1': this.state = 'FIN-WAIT-2'; break;
       case 'CLOSING': this.timeWait(); break;
-      case 'LAST-ACK': this.finish(); break;
+      case 'LAST-ACK': this.finish(false); break;
     }
   }
 
   private inputData(s: Segment): void {
     let data = s.data;
     let seq = s.seq;
+    const segLen = data.length + (s.flags & FIN ? 1 : 0);
     // Trim what was already received (a retransmission overlapping RCV.NXT).
     if (seqLt(seq, this.rcvNxt)) {
       const dup = (this.rcvNxt - seq) >>> 0;
-      if (dup > data.length + (s.flags & FIN ? 1 : 0) - 1 && !(dup <= data.length)) {
-        this.ackNow(); // entirely old: re-ACK
+      if (dup >= segLen) {
+        if (segLen > 0) this.ackNow(); // entirely old: re-ACK
         return;
       }
       data = data.subarray(Math.min(dup, data.length));
@@ -376,15 +378,16 @@ export class TcpConn implements HostTcpHandlers {
   abort(toGuest: boolean): void {
     if (this.state === 'CLOSED') return;
     if (toGuest && this.state !== 'CONNECTING') this.emit(RST | ACK, this.sndNxt);
-    this.finish();
+    this.finish(true);
   }
 
-  private finish(): void {
+  /** CLOSED. A graceful close leaves the host socket to finish its half-closes; an abort destroys it. */
+  private finish(destroy: boolean): void {
     this.disarm();
     const h = this.host;
     this.host = undefined;
     this.state = 'CLOSED';
-    h?.destroy();
+    if (destroy) h?.destroy();
     this.env.closed();
   }
 }

@@ -13,9 +13,8 @@ import { enterTrap, checkInterrupts, pendingInterrupt, mret, sret } from './trap
 import { ACC_X } from './mmu.js';
 import { execFp } from './fpu.js';
 import * as m64 from './int64.js';
-import { Priv } from './state.js';
+import { Priv, X_SINK } from './state.js';
 
-const TWO32 = 4294967296;
 
 /**
  * Decode cache: instruction word → (expanded 32-bit word, op). Small enough to stay in the host's
@@ -76,8 +75,6 @@ export function run(cpu: Cpu, budget: number): void {
     try {
       while (budget > 0) {
         budget--;
-        x[0] = 0;
-        x[1] = 0;
         // ---- fetch: the current code page is cached in locals; it is dropped on every event that can
         // change translation (traps, xRET, SFENCE.VMA, CSR writes, SBI calls).
         if ((pcLo & -4096) !== fPage || pcHi !== fPageHi) {
@@ -99,83 +96,103 @@ export function run(cpu: Cpu, budget: number): void {
         if (dcRaw[ci] !== raw) fillDecodeCache(ci, raw);
         const inst = dcInst[ci];
         const op = dcOp[ci];
-        const rd = (inst >>> 6) & 62;
+        // Results for x0 land in the sink after the register file, so x0 always reads as zero.
+        const rd = ((inst >>> 6) & 62) || X_SINK;
         const r1 = (inst >>> 14) & 62;
         const r2 = (inst >>> 19) & 62;
         switch (op) {
           // ---------------------------------------------------------------- RV64I
           case Op.LUI: { const v = inst & -4096; x[rd] = v; x[rd + 1] = v >> 31; break; }
           case Op.AUIPC: {
-            const s = (pcLo >>> 0) + (inst & -4096);
-            x[rd] = s | 0; x[rd + 1] = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            const imm = inst & -4096;
+            const lo = (pcLo + imm) | 0;
+            x[rd + 1] = (pcHi + (imm >> 31) + ((lo >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
             break;
           }
           case Op.JAL: {
             const imm = ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >>> 20) & 1) << 11) | (((inst >>> 21) & 1023) << 1);
-            const l = (pcLo >>> 0) + len;
-            x[rd] = l | 0; x[rd + 1] = l >= TWO32 ? (pcHi + 1) | 0 : pcHi;
-            const s = (pcLo >>> 0) + imm;
-            pcLo = s | 0; pcHi = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            const l = (pcLo + len) | 0;
+            x[rd] = l; x[rd + 1] = (l >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            const t = (pcLo + imm) | 0;
+            pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+            pcLo = t;
             continue;
           }
           case Op.JALR: {
-            const s = (x[r1] >>> 0) + (inst >> 20);
-            const tHi = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
-            const l = (pcLo >>> 0) + len;
-            x[rd] = l | 0; x[rd + 1] = l >= TWO32 ? (pcHi + 1) | 0 : pcHi;
-            pcLo = (s | 0) & ~1; pcHi = tHi;
+            const imm = inst >> 20, a = x[r1];
+            const tLo = (a + imm) | 0;
+            const tHi = (x[r1 + 1] + (imm >> 31) + ((tLo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            const l = (pcLo + len) | 0;
+            x[rd] = l; x[rd + 1] = (l >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
+            pcLo = tLo & ~1; pcHi = tHi;
             continue;
           }
-          case Op.BEQ: case Op.BNE: case Op.BLT: case Op.BGE: case Op.BLTU: case Op.BGEU: {
-            const aL = x[r1], aH = x[r1 + 1], bL = x[r2], bH = x[r2 + 1];
-            let taken: boolean;
-            switch (op) {
-              case Op.BEQ: taken = aL === bL && aH === bH; break;
-              case Op.BNE: taken = aL !== bL || aH !== bH; break;
-              case Op.BLT: taken = aH < bH || (aH === bH && (aL >>> 0) < (bL >>> 0)); break;
-              case Op.BGE: taken = aH > bH || (aH === bH && (aL >>> 0) >= (bL >>> 0)); break;
-              case Op.BLTU: taken = (aH >>> 0) < (bH >>> 0) || (aH === bH && (aL >>> 0) < (bL >>> 0)); break;
-              default: taken = (aH >>> 0) > (bH >>> 0) || (aH === bH && (aL >>> 0) >= (bL >>> 0)); break;
-            }
-            if (taken) {
-              const imm = ((inst >> 31) << 12) | (((inst >>> 7) & 1) << 11) | (((inst >>> 25) & 63) << 5) | (((inst >>> 8) & 15) << 1);
-              const s = (pcLo >>> 0) + imm;
-              pcLo = s | 0; pcHi = (pcHi + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+          // One case per op: a nested switch would add a second unpredictable jump per instruction.
+          case Op.BEQ:
+            if (x[r1] === x[r2] && x[r1 + 1] === x[r2 + 1]) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
               continue;
             }
             break;
-          }
-          case Op.LB: case Op.LH: case Op.LW: case Op.LD: case Op.LBU: case Op.LHU: case Op.LWU: {
-            const s = (x[r1] >>> 0) + (inst >> 20);
-            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
-            let v: number;
-            switch (op) {
-              case Op.LD: cpu.load64(aL, aH, x, rd); break;
-              case Op.LW: v = cpu.load32(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
-              case Op.LWU: v = cpu.load32(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
-              case Op.LBU: v = cpu.load8u(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
-              case Op.LB: v = cpu.load8(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
-              case Op.LH: v = cpu.load16(aL, aH); x[rd] = v; x[rd + 1] = v >> 31; break;
-              default: v = cpu.load16u(aL, aH); x[rd] = v; x[rd + 1] = 0; break;
+          case Op.BNE:
+            if (x[r1] !== x[r2] || x[r1 + 1] !== x[r2 + 1]) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
+              continue;
             }
             break;
-          }
-          case Op.SB: case Op.SH: case Op.SW: case Op.SD: {
-            const imm = ((inst >> 25) << 5) | ((inst >>> 7) & 31);
-            const s = (x[r1] >>> 0) + imm;
-            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
-            switch (op) {
-              case Op.SD: cpu.store64(aL, aH, x[r2], x[r2 + 1]); break;
-              case Op.SW: cpu.store32(aL, aH, x[r2]); break;
-              case Op.SH: cpu.store16(aL, aH, x[r2]); break;
-              default: cpu.store8(aL, aH, x[r2]); break;
+          case Op.BLT:
+            if (x[r1 + 1] < x[r2 + 1] || (x[r1 + 1] === x[r2 + 1] && (x[r1] >>> 0) < (x[r2] >>> 0))) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
+              continue;
             }
             break;
-          }
+          case Op.BGE:
+            if (x[r1 + 1] > x[r2 + 1] || (x[r1 + 1] === x[r2 + 1] && (x[r1] >>> 0) >= (x[r2] >>> 0))) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
+              continue;
+            }
+            break;
+          case Op.BLTU:
+            if ((x[r1 + 1] >>> 0) < (x[r2 + 1] >>> 0) || (x[r1 + 1] === x[r2 + 1] && (x[r1] >>> 0) < (x[r2] >>> 0))) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
+              continue;
+            }
+            break;
+          case Op.BGEU:
+            if ((x[r1 + 1] >>> 0) > (x[r2 + 1] >>> 0) || (x[r1 + 1] === x[r2 + 1] && (x[r1] >>> 0) >= (x[r2] >>> 0))) {
+              const imm = bImm(inst), t = (pcLo + imm) | 0;
+              pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
+              pcLo = t;
+              continue;
+            }
+            break;
+          case Op.LD: cpu.load64(iaLo(x, r1, inst), eaHi, x, rd); break;
+          case Op.LW: { const v = cpu.load32(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.LWU: { const v = cpu.load32(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = 0; break; }
+          case Op.LBU: { const v = cpu.load8u(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = 0; break; }
+          case Op.LB: { const v = cpu.load8(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.LH: { const v = cpu.load16(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = v >> 31; break; }
+          case Op.LHU: { const v = cpu.load16u(iaLo(x, r1, inst), eaHi); x[rd] = v; x[rd + 1] = 0; break; }
+          case Op.SD: cpu.store64(saLo(x, r1, inst), eaHi, x[r2], x[r2 + 1]); break;
+          case Op.SW: cpu.store32(saLo(x, r1, inst), eaHi, x[r2]); break;
+          case Op.SH: cpu.store16(saLo(x, r1, inst), eaHi, x[r2]); break;
+          case Op.SB: cpu.store8(saLo(x, r1, inst), eaHi, x[r2]); break;
           case Op.ADDI: {
-            const s = (x[r1] >>> 0) + (inst >> 20);
-            const hi = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
-            x[rd] = s | 0; x[rd + 1] = hi;
+            const imm = inst >> 20, a = x[r1];
+            const lo = (a + imm) | 0;
+            x[rd + 1] = (x[r1 + 1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            x[rd] = lo;
             break;
           }
           case Op.SLTI: case Op.SLTIU: {
@@ -319,12 +336,13 @@ export function run(cpu: Cpu, budget: number): void {
             if ((cpu.mstatus & MSTATUS_FS) === 0) { cpu.curInst = raw; cpu.illegal(); }
             const store = op === Op.FSW || op === Op.FSD;
             const imm = store ? ((inst >> 25) << 5) | ((inst >>> 7) & 31) : inst >> 20;
-            const s = (x[r1] >>> 0) + imm;
-            const aL = s | 0, aH = (x[r1 + 1] + (s >= TWO32 ? 1 : s < 0 ? -1 : 0)) | 0;
+            const a = x[r1];
+            const aL = (a + imm) | 0, aH = (x[r1 + 1] + (imm >> 31) + ((aL >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
             const fi = cpu.fi;
             switch (op) {
-              case Op.FLW: { const v = cpu.load32(aL, aH); fi[rd] = v; fi[rd + 1] = -1; cpu.mstatus |= MSTATUS_FS; break; }
-              case Op.FLD: cpu.load64(aL, aH, fi, rd); cpu.mstatus |= MSTATUS_FS; break;
+              // f0 is a real register: use the raw rd field, not the x0 sink mapping.
+              case Op.FLW: { const fd = (inst >>> 6) & 62; const v = cpu.load32(aL, aH); fi[fd] = v; fi[fd + 1] = -1; cpu.mstatus |= MSTATUS_FS; break; }
+              case Op.FLD: cpu.load64(aL, aH, fi, (inst >>> 6) & 62); cpu.mstatus |= MSTATUS_FS; break;
               case Op.FSW: cpu.store32(aL, aH, fi[r2]); break;
               default: cpu.store64(aL, aH, fi[r2], fi[r2 + 1]); break;
             }
@@ -420,11 +438,33 @@ export function run(cpu: Cpu, budget: number): void {
       if (cpu.stopRequested) break;
     }
   }
-  x[0] = 0;
-  x[1] = 0;
   cpu.pcLo = pcLo;
   cpu.pcHi = pcHi;
   cpu.instret = base + (start - budget);
+}
+
+/** Branch offset (B-type immediate). */
+function bImm(inst: number): number {
+  return ((inst >> 31) << 12) | (((inst >>> 7) & 1) << 11) | (((inst >>> 25) & 63) << 5) | (((inst >>> 8) & 15) << 1);
+}
+
+/** High word of the last effective address computed by iaLo/saLo (module scope: no allocation). */
+let eaHi = 0;
+
+/** x[rs1] + I-immediate: returns the low word, leaves the high word in eaHi. */
+function iaLo(x: Int32Array, r1: number, inst: number): number {
+  const imm = inst >> 20, a = x[r1];
+  const lo = (a + imm) | 0;
+  eaHi = (x[r1 + 1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+  return lo;
+}
+
+/** x[rs1] + S-immediate. */
+function saLo(x: Int32Array, r1: number, inst: number): number {
+  const imm = ((inst >> 25) << 5) | ((inst >>> 7) & 31), a = x[r1];
+  const lo = (a + imm) | 0;
+  eaHi = (x[r1 + 1] + (imm >> 31) + ((lo >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+  return lo;
 }
 
 function shl(x: Int32Array, rd: number, lo: number, hi: number, sh: number): void {

@@ -5,10 +5,11 @@
  * contract between them. 64-bit integer registers are stored little-endian: the low word at the
  * even Int32 index, the high word at the odd one. Guest RAM follows the state area.
  */
-export const X_OFF = 0; // x0..x31, 8 bytes each
-export const F_OFF = 256; // f0..f31, 8 bytes each (single-precision values NaN-boxed)
-export const PC_OFF = 512; // pc, 8 bytes
-export const PRIV_OFF = 520; // current privilege: 0 U, 1 S, 3 M
+export const X_OFF = 0; // x0..x31, 8 bytes each, then an 8-byte sink that absorbs writes to x0
+export const X_SINK = 64; // Int32 index of the sink: the interpreter writes "x0" results there
+export const F_OFF = 272; // f0..f31, 8 bytes each (single-precision values NaN-boxed)
+export const PC_OFF = 528; // pc, 8 bytes
+export const PRIV_OFF = 536; // current privilege: 0 U, 1 S, 3 M
 export const STATE_BYTES = 0x10000; // one wasm page reserved for CPU state
 export const RAM_OFFSET = STATE_BYTES; // byte offset of guest RAM in the memory
 
@@ -27,7 +28,7 @@ export class StateViews {
   readonly i32: Int32Array;
   constructor(readonly memory: WebAssembly.Memory) {
     const buf = memory.buffer;
-    this.x = new Int32Array(buf, X_OFF, 64);
+    this.x = new Int32Array(buf, X_OFF, 66);
     this.fi = new Int32Array(buf, F_OFF, 64);
     this.fd = new Float64Array(buf, F_OFF, 32);
     this.fs = new Float32Array(buf, F_OFF, 64);

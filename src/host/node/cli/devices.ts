@@ -8,6 +8,8 @@ import type { BlockDriver } from '../../../core/block/block-driver.js';
 import { ConfigError, type VirtioDeviceConfig } from '../../../core/machine/types.js';
 import { openDrive, type CacheMode } from '../block/drive.js';
 import { openChardev, type ChardevEnv, type HostChardev } from '../chardev.js';
+import type { NetBackend } from '../../../core/net/backend.js';
+import { openNetdev } from '../net/netdev.js';
 import type { ParsedOptions } from './options.js';
 
 /** Counts the operations in flight so close() can wait for them before flushing. */
@@ -51,6 +53,7 @@ export interface OpenedDevices {
 export async function openDevices(o: ParsedOptions, env: ChardevEnv & { warn(msg: string): void }): Promise<OpenedDevices> {
   const drives = new Map<string, TrackedDrive>();
   const chardevs = new Map<string, HostChardev>();
+  const netdevs = new Map<string, NetBackend>();
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -63,6 +66,7 @@ export async function openDevices(o: ParsedOptions, env: ChardevEnv & { warn(msg
       }
     }
     for (const c of chardevs.values()) await c.close().catch(() => undefined);
+    for (const n of netdevs.values()) await Promise.resolve(n.close?.()).catch(() => undefined);
   };
   try {
     const usedDrives = new Set(o.devices.flatMap((d) => (d.type === 'blk' ? [d.drive] : [])));
@@ -80,11 +84,19 @@ export async function openDevices(o: ParsedOptions, env: ChardevEnv & { warn(msg
       drives.set(spec.id, new TrackedDrive(driver));
     }
     for (const spec of o.chardevs) chardevs.set(spec.id, await openChardev(spec, env));
+    for (const spec of o.netdevs) {
+      if (!o.devices.some((d) => d.type === 'net' && d.netdev === spec.id)) {
+        env.warn(`netdev ${spec.id} has no peer`); // as QEMU: opened by nobody
+        continue;
+      }
+      netdevs.set(spec.id, await openNetdev(spec, env.warn));
+    }
     const virtio: VirtioDeviceConfig[] = o.devices.map((d) => {
       switch (d.type) {
         case 'blk': return { type: 'blk', drive: drives.get(d.drive)!, serial: d.serial };
         case 'rng': return { type: 'rng' };
         case 'console': return { type: 'console', chardev: d.chardev ? chardevs.get(d.chardev) : undefined };
+        case 'net': return { type: 'net', backend: netdevs.get(d.netdev)!, mac: d.mac };
       }
     });
     return { virtio, start: () => { for (const c of chardevs.values()) c.start(); }, close };

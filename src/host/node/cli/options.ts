@@ -12,6 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, type MachineConfig, type MachineKind } from '../../../core/machine/types.js';
+import { parseMac } from '../../../core/net/backend.js';
+import { parseNetdev, type NetdevSpec } from '../net/netdev.js';
 
 /** Default guest RAM: QEMU's default for the riscv virt board. */
 export const DEFAULT_RAM = 128 * 1024 * 1024;
@@ -56,6 +58,8 @@ export interface ParsedOptions {
   chardevs: ChardevSpec[];
   /** virtio-mmio devices in slot order (-device, -drive if=virtio, -hda). */
   devices: DeviceSpec[];
+  /** -netdev backends (and the ones -nic creates), by id. */
+  netdevs: NetdevSpec[];
 }
 
 /** One -drive (or -hda). */
@@ -90,7 +94,8 @@ export interface ChardevSpec {
 export type DeviceSpec =
   | { type: 'blk'; drive: string; serial?: string }
   | { type: 'rng' }
-  | { type: 'console'; chardev?: string };
+  | { type: 'console'; chardev?: string }
+  | { type: 'net'; netdev: string; mac?: Uint8Array };
 
 /** -device help. */
 export const DEVICES: readonly { name: string; desc: string }[] = [
@@ -98,6 +103,7 @@ export const DEVICES: readonly { name: string; desc: string }[] = [
   { name: 'virtio-rng-device', desc: 'virtio entropy device' },
   { name: 'virtio-serial-device', desc: 'virtio console device, one port (no multiport)' },
   { name: 'virtconsole', desc: 'the console port of the last virtio-serial-device (chardev=ID)' },
+  { name: 'virtio-net-device', desc: 'virtio network card (netdev=ID, mac=52:54:00:12:34:56)' },
 ];
 
 /** Front-end settings that are not part of the machine configuration. */
@@ -246,6 +252,10 @@ const OPTIONS: OptionDef[] = [
   { names: ['device'], arg: 'driver[,prop=value[,...]]', help: "add a device ('-device help' for list); one virtio-mmio slot each" },
   { names: ['chardev'], arg: 'backend,id=ID[,...]', help: 'a character device: stdio[,mux=on], file,path=F[,append=on], null,\n' +
     'socket,path=P|host=H,port=N,server=on[,wait=off]' },
+  { names: ['netdev'], arg: 'user|socket|stream|dgram,id=ID[,...]', help: 'a network backend for -device virtio-net-device,netdev=ID:\n' +
+    'user[,hostfwd=tcp:[HADDR]:HPORT-[GADDR]:GPORT][,restrict=on], socket,listen=|connect=[H]:P,\n' +
+    'socket,udp=H:P,localaddr=H:P, stream,server=on|off,addr.host=H,addr.port=P, dgram,remote.*=,local.*=' },
+  { names: ['nic'], arg: 'user|socket|...[,mac=M][,netdev options]', help: 'a virtio-net card with its backend in one option; -nic none: no card' },
 ];
 
 const BY_NAME = new Map<string, OptionDef>();
@@ -309,6 +319,7 @@ function defaults(): ParsedOptions {
     drives: [],
     chardevs: [],
     devices: [],
+    netdevs: [],
   };
 }
 
@@ -380,6 +391,16 @@ function parseDevice(where: string, value: string, o: ParsedOptions): boolean {
       bus.chardev = props.get('chardev') ?? '';
       break;
     }
+    case 'virtio-net-device': {
+      allow('netdev', 'mac');
+      const netdev = props.get('netdev');
+      if (!netdev) throw new ConfigError(`${where}: Property 'virtio-net-device.netdev' is required`);
+      const macText = props.get('mac');
+      const mac = macText === undefined ? undefined : parseMac(macText);
+      if (macText !== undefined && (!mac || mac[0] & 1)) throw new ConfigError(`${where}: Property 'virtio-net-device.mac' doesn't take value '${macText}'`);
+      o.devices.push({ type: 'net', netdev, mac });
+      break;
+    }
     default:
       throw new ConfigError(`${where}: '${driver}' is not a valid device model name ('-device help' lists them)`);
   }
@@ -428,6 +449,10 @@ function checkDevices(o: ParsedOptions): void {
       if (!o.drives.some((x) => x.id === d.drive)) throw new ConfigError(`-device virtio-blk-device,drive=${d.drive}: Property 'virtio-blk-device.drive' can't find value '${d.drive}'`);
       if (used.has(d.drive)) throw new ConfigError(`-device virtio-blk-device,drive=${d.drive}: Drive '${d.drive}' is already in use by another device`);
       used.add(d.drive);
+    } else if (d.type === 'net') {
+      if (!o.netdevs.some((x) => x.id === d.netdev)) throw new ConfigError(`-device virtio-net-device,netdev=${d.netdev}: Property 'virtio-net-device.netdev' can't find value '${d.netdev}'`);
+      if (used.has(`net:${d.netdev}`)) throw new ConfigError(`-device virtio-net-device,netdev=${d.netdev}: Property 'virtio-net-device.netdev' can't take value '${d.netdev}', it's in use`);
+      used.add(`net:${d.netdev}`);
     } else if (d.type === 'console' && d.chardev !== undefined) {
       if (!o.chardevs.some((x) => x.id === d.chardev)) throw new ConfigError(`-device virtconsole,chardev=${d.chardev}: Property 'virtconsole.chardev' can't find value '${d.chardev}'`);
     }
@@ -600,6 +625,20 @@ export function parseArgs(argv: readonly string[], prog = 'tsvm-system-riscv64',
       case 'chardev':
         parseChardev(where, value, o);
         break;
+      case 'netdev': {
+        const { spec } = parseNetdev(where, value);
+        if (o.netdevs.some((x) => x.id === spec.id)) throw new ConfigError(`${where}: Duplicate ID '${spec.id}' for netdev`);
+        o.netdevs.push(spec);
+        break;
+      }
+      case 'nic': {
+        if (value === 'none') break;
+        const { spec, mac } = parseNetdev(where, value, { defaultId: `__nic${o.netdevs.length}` });
+        if (o.netdevs.some((x) => x.id === spec.id)) throw new ConfigError(`${where}: Duplicate ID '${spec.id}' for netdev`);
+        o.netdevs.push(spec);
+        o.devices.push({ type: 'net', netdev: spec.id, mac });
+        break;
+      }
     }
   }
   if (wantHelp.machine) return { action: 'print', text: machineHelp() };

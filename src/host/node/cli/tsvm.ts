@@ -35,6 +35,7 @@ export function usage(): string {
     '  --initrd FILE   initial RAM disk (default: the bundled initramfs with the default kernel)',
     `  --append STR    kernel command line (default "${DEFAULT_APPEND}")`,
     '  --disk FILE     attach a disk image (raw or qcow2) as a virtio disk (/dev/vda); repeatable',
+    '  (the guest gets a virtio-net card on user-mode networking, as -nic user; -nic none removes it)',
     '  --help          show this help',
     '  --version       show the version',
     '',
@@ -104,6 +105,9 @@ export function planArgs(args: readonly string[]): FrontPlan {
   }
   if (append !== undefined || kernel !== undefined || defaultGuest) argv.push('-append', append ?? DEFAULT_APPEND);
   for (const d of disks) argv.push('-drive', `file=${d.replace(/,/g, ',,')},if=virtio,format=${diskFormat(d)}`);
+  // As QEMU, a network card with user-mode networking unless the command line configures networking
+  // (-nic none: no card) or picks another board.
+  if (!rest.some((a) => /^--?(nic|netdev|net|M|machine)$/.test(a))) argv.push('-nic', 'user');
   // QEMU-style options come last so they win (-m 512M after the default -m).
   argv.push(...rest);
   return { action: 'run', argv, defaultGuest };
