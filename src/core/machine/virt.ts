@@ -78,7 +78,7 @@ export function buildVirt(ctx: BoardContext): Board {
 
   const builtin = cfg.bios === 'builtin';
   if (builtin) {
-    const sbi = new Sbi(host.serial, (kind) => ctx.exit({ code: 0, reason: kind }));
+    const sbi = new Sbi(host.serial, (kind) => ctx.exit({ code: 0, reason: kind }), () => uart.takeByte());
     cpu.env.sbiCall = (c) => sbi.call(c);
   }
   if (!cfg.kernel && cfg.bios !== 'none' && builtin) {

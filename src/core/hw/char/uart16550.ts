@@ -198,6 +198,16 @@ export class Uart16550 implements Device {
     this.update();
   }
 
+  /**
+   * Takes one byte of input for a firmware console sharing this serial line (SBI console_getchar and
+   * DBCN read, as OpenSBI reads the same UART): -1 when there is none.
+   */
+  takeByte(): number {
+    if (this.rxCount === 0) this.refill();
+    if (this.rxCount === 0) return -1;
+    return this.popRx();
+  }
+
   /** Host input: queued in full, moved into the FIFO as the guest drains it. */
   private receive(data: Uint8Array): void {
     if (data.length === 0) return;
