@@ -41,16 +41,14 @@ function fetchSlow(cpu: Cpu, lo: number, hi: number): number {
   return pa + cpu.ramDelta;
 }
 
-/** Upper half of a 32-bit instruction that straddles a page boundary. */
+/**
+ * Upper half of a 32-bit instruction that straddles a page boundary. A fault here reports the second
+ * parcel's address in xtval while xepc stays the instruction's (priv spec §3.1.16).
+ */
 function fetchHigh(cpu: Cpu, lo: number, hi: number): number {
   const nlo = (lo + 2) | 0;
   const nhi = (nlo >>> 0) < (lo >>> 0) ? (hi + 1) | 0 : hi;
-  try {
-    return cpu.u16[fetchSlow(cpu, nlo, nhi) >> 1];
-  } catch (e) {
-    // The fault is reported at the second parcel's address, but epc stays the instruction's (§3.1.16).
-    throw e;
-  }
+  return cpu.u16[fetchSlow(cpu, nlo, nhi) >> 1];
 }
 
 /** Runs up to `budget` instructions. Returns early on WFI-idle, interrupts enabled by a CSR write, or stop requests. */
