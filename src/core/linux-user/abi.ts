@@ -5,7 +5,9 @@
 
 /** Syscall number → name (asm-generic/unistd.h, as used by riscv64). */
 export const SYSCALL_NAMES: Record<number, string> = {
-  5: 'setxattr', 8: 'getxattr', 17: 'getcwd', 19: 'eventfd2', 20: 'epoll_create1', 21: 'epoll_ctl', 22: 'epoll_pwait',
+  5: 'setxattr', 6: 'lsetxattr', 7: 'fsetxattr', 8: 'getxattr', 9: 'lgetxattr', 10: 'fgetxattr', 11: 'listxattr',
+  12: 'llistxattr', 13: 'flistxattr', 14: 'removexattr', 15: 'lremovexattr', 16: 'fremovexattr', 17: 'getcwd',
+  19: 'eventfd2', 20: 'epoll_create1', 21: 'epoll_ctl', 22: 'epoll_pwait',
   23: 'dup', 24: 'dup3', 25: 'fcntl', 26: 'inotify_init1', 29: 'ioctl', 32: 'flock', 33: 'mknodat', 34: 'mkdirat',
   35: 'unlinkat', 36: 'symlinkat', 37: 'linkat', 38: 'renameat', 43: 'statfs', 44: 'fstatfs', 45: 'truncate',
   46: 'ftruncate', 47: 'fallocate', 48: 'faccessat', 49: 'chdir', 50: 'fchdir', 51: 'chroot', 52: 'fchmod',
@@ -36,7 +38,7 @@ export const E = {
   PERM: 1, NOENT: 2, SRCH: 3, INTR: 4, IO: 5, NXIO: 6, TOOBIG: 7, NOEXEC: 8, BADF: 9, CHILD: 10, AGAIN: 11,
   NOMEM: 12, ACCES: 13, FAULT: 14, BUSY: 16, EXIST: 17, XDEV: 18, NODEV: 19, NOTDIR: 20, ISDIR: 21, INVAL: 22,
   MFILE: 24, NOTTY: 25, FBIG: 27, NOSPC: 28, SPIPE: 29, ROFS: 30, PIPE: 32, RANGE: 34, NAMETOOLONG: 36,
-  NOSYS: 38, NOTEMPTY: 39, LOOP: 40, TIMEDOUT: 110,
+  NOSYS: 38, NOTEMPTY: 39, LOOP: 40, NODATA: 61, OPNOTSUPP: 95, AFNOSUPPORT: 97, TIMEDOUT: 110,
 } as const;
 
 export const ERRNO_NAMES: Record<number, string> = {
@@ -44,7 +46,7 @@ export const ERRNO_NAMES: Record<number, string> = {
   10: 'ECHILD', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 18: 'EXDEV',
   19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 24: 'EMFILE', 25: 'ENOTTY', 27: 'EFBIG', 28: 'ENOSPC',
   29: 'ESPIPE', 30: 'EROFS', 32: 'EPIPE', 34: 'ERANGE', 36: 'ENAMETOOLONG', 38: 'ENOSYS', 39: 'ENOTEMPTY',
-  40: 'ELOOP', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT',
+  40: 'ELOOP', 61: 'ENODATA', 95: 'EOPNOTSUPP', 97: 'EAFNOSUPPORT', 110: 'ETIMEDOUT',
 };
 
 export const ERRNO_TEXT: Record<number, string> = {

@@ -21,6 +21,17 @@ export interface HostStat {
   ctime: [number, number];
 }
 
+/** File system statistics (statfs), counts in blocks of `bsize` bytes. */
+export interface HostStatfs {
+  type: number;
+  bsize: number;
+  blocks: number;
+  bfree: number;
+  bavail: number;
+  files: number;
+  ffree: number;
+}
+
 export interface HostDirent {
   name: string;
   ino: number;
@@ -36,6 +47,7 @@ export interface LinuxHost {
   write(fd: number, buf: Uint8Array, pos: number | null): number;
   fstat(fd: number): HostStat | number;
   stat(path: string, follow: boolean): HostStat | number;
+  statfs(path: string): HostStatfs | number;
   readdir(path: string): HostDirent[] | number;
   readlink(path: string): string | number;
   access(path: string, mode: number): number;

@@ -2,7 +2,7 @@
 import type { Syscall } from './syscalls.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './proc.js';
-import type { HostStat } from './host.js';
+import type { HostStat, HostStatfs } from './host.js';
 import { HostFile } from './files.js';
 import { resolvePath } from './paths.js';
 import {
@@ -71,6 +71,31 @@ function statAt(k: Kernel, p: Process, dirfd: number, va: number, flags: number)
   const pa = pathAt(k, p, dirfd, va);
   if (typeof pa === 'number') return pa;
   return k.host.stat(pa.host, (flags & AT_SYMLINK_NOFOLLOW) === 0);
+}
+
+/** struct statfs (asm-generic, 64-bit): 120 bytes. */
+function statfsBytes(s: HostStatfs): Uint8Array {
+  const b = new Uint8Array(120);
+  const dv = new DataView(b.buffer);
+  const w = (o: number, v: number): void => dv.setBigInt64(o, BigInt(Math.trunc(v)), true);
+  w(0, s.type); w(8, s.bsize); w(16, s.blocks); w(24, s.bfree); w(32, s.bavail); w(40, s.files); w(48, s.ffree);
+  w(64, 255); w(72, s.bsize); // f_namelen, f_frsize (f_fsid, f_flags, f_spare stay 0)
+  return b;
+}
+
+/** The *xattr family: files here have no extended attributes (get: ENODATA, list: empty, set/remove: EOPNOTSUPP). */
+function xattr(kind: 'get' | 'list' | 'set', how: 'path' | 'lpath' | 'fd'): Syscall {
+  return (k, p, a) => {
+    if (how === 'fd') {
+      if (!p.fds.get(a.int(0))) return -E.BADF;
+    } else {
+      const pa = pathAt(k, p, AT_FDCWD, a.u64(0));
+      if (typeof pa === 'number') return pa;
+      const st = k.host.stat(pa.host, how === 'path');
+      if (typeof st === 'number') return st;
+    }
+    return kind === 'get' ? -E.NODATA : kind === 'list' ? 0 : -E.OPNOTSUPP;
+  };
 }
 
 const openat: Syscall = (k, p, a) => {
@@ -186,5 +211,16 @@ export const FS_SYSCALLS: Record<number, Syscall> = {
     const f = p.fds.get(a.int(0));
     return f ? chdirTo(k, p, f.path, k.hostPath(f.path)) : -E.BADF;
   },
+  43: (k, p, a) => {
+    const pa = pathAt(k, p, AT_FDCWD, a.u64(0));
+    if (typeof pa === 'number') return pa;
+    const s = k.host.statfs(pa.host);
+    if (typeof s === 'number') return s;
+    return p.as.write(a.u64(1), statfsBytes(s)) ? 0 : -E.FAULT;
+  },
+  5: xattr('set', 'path'), 6: xattr('set', 'lpath'), 7: xattr('set', 'fd'),
+  8: xattr('get', 'path'), 9: xattr('get', 'lpath'), 10: xattr('get', 'fd'),
+  11: xattr('list', 'path'), 12: xattr('list', 'lpath'), 13: xattr('list', 'fd'),
+  14: xattr('set', 'path'), 15: xattr('set', 'lpath'), 16: xattr('set', 'fd'),
   166: (k, p, a) => { const old = p.umask; p.umask = a.int(0) & 0o777; return old; },
 };

@@ -95,4 +95,5 @@ export const MISC_SYSCALLS: Record<number, Syscall> = {
   141: () => 20, 140: () => 0,
   102: (k, p, a) => (a.u64(1) ? (p.as.write(a.u64(1), new Uint8Array(32)) ? 0 : -E.FAULT) : 0),
   103: () => 0,
+  198: () => -E.AFNOSUPPORT, // socket: no socket family is emulated (glibc's nscd client then reads /etc files)
 };

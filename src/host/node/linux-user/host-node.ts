@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { hostname } from 'node:os';
 import { isatty } from 'node:tty';
 import { randomFillSync } from 'node:crypto';
-import type { HostDirent, HostStat, LinuxHost } from '../../../core/linux-user/host.js';
+import type { HostDirent, HostStat, HostStatfs, LinuxHost } from '../../../core/linux-user/host.js';
 
 function errno(e: unknown): number {
   const n = (e as { errno?: number }).errno;
@@ -75,6 +75,14 @@ export class NodeLinuxHost implements LinuxHost {
       }
     }
     return done;
+  }
+  statfs(path: string): HostStatfs | number {
+    try {
+      const s = fs.statfsSync(path);
+      return { type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree };
+    } catch (e) {
+      return errno(e);
+    }
   }
   fstat(fd: number): HostStat | number {
     try { return toStat(fs.fstatSync(fd, { bigint: true })); } catch (e) { return errno(e); }
