@@ -1,5 +1,5 @@
 /**
- * One boot of the default guest with `-nic user,hostfwd=...`: DHCP gives 10.0.2.15, wget from a
+ * One boot of the default guest with `-nic user,hostfwd=...`: DHCP gives 10.0.2.15, wget of 4 MiB from a
  * 127.0.0.1 HTTP server through 10.0.2.2 (sha256 compared), busybox httpd in the guest reached from
  * the host through hostfwd, an upload to the host, and a name resolved by the DNS proxy at
  * 10.0.2.3. Loopback only.
@@ -33,9 +33,9 @@ function fetchText(url: string): Promise<string> {
   });
 }
 
-test('guest networking: DHCP, wget from the host, hostfwd into busybox httpd, DNS', { timeout: 150_000 }, async () => {
-  // 384 KiB of deterministic, incompressible-looking bytes.
-  const file = new Uint8Array(384 * 1024);
+test('guest networking: DHCP, wget from the host, hostfwd into busybox httpd, DNS', { timeout: 240_000 }, async () => {
+  // 4 MiB of deterministic, incompressible-looking bytes.
+  const file = new Uint8Array(4 * 1024 * 1024);
   let x = 0x12345678;
   for (let i = 0; i < file.length; i++) {
     x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
@@ -70,7 +70,7 @@ test('guest networking: DHCP, wget from the host, hostfwd into busybox httpd, DN
     at = await g.waitFor(/ADDR=inet 10\.0\.2\.15\/24/, 30_000, at);
 
     g.type(`echo "SUM=$(wget -q -O - http://10.0.2.2:${httpPort}/file | sha256sum)"`);
-    const sumEnd = await g.waitFor(/SUM=[0-9a-f]{64}/, 60_000, at);
+    const sumEnd = await g.waitFor(/SUM=[0-9a-f]{64}/, 120_000, at);
     const m = /SUM=([0-9a-f]{64})/.exec(g.output.slice(at, sumEnd));
     assert.equal(m?.[1], sha, 'sha256 of the file fetched through user networking');
     at = await g.waitFor(PROMPT, 10_000, at);
