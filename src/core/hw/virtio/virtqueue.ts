@@ -221,6 +221,9 @@ export class Virtqueue {
         tableLen = len / 16;
         i = 0;
         visited = 0;
+        // The descriptor naming the table is not part of the chain: with seg_max = size - 2, Linux
+        // fills a table of `size` entries (1 MiB O_DIRECT writes of scattered pages).
+        total--;
         inIndirect = true;
         continue;
       }
