@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,60 +27,8 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-/** The bits of Guest the scenario uses, so a QEMU console can stand in for a tsvm one. */
-interface Console {
-  output: string;
-  waitFor(re: RegExp, ms: number, from?: number): Promise<number>;
-  type(line: string): void;
-  tail(): string;
-  kill(): void;
-}
-
-/** qemu-system-riscv64's serial console on stdin/stdout, driven like Guest drives tsvm. */
-class QemuGuest implements Console {
-  readonly child: ChildProcessWithoutNullStreams;
-  output = '';
-  stderr = '';
-  private waiters: (() => void)[] = [];
-
-  constructor(args: string[]) {
-    this.child = spawn('qemu-system-riscv64', args);
-    this.child.stdout.on('data', (b: Buffer) => { this.output += b.toString('latin1'); this.poke(); });
-    this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('latin1'); this.poke(); });
-    this.child.on('close', () => this.poke());
-  }
-
-  private poke(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  async waitFor(re: RegExp, ms: number, from = 0): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.output.slice(from));
-      if (m) return from + m.index + m[0].length;
-      if (this.child.exitCode !== null) throw new Error(`qemu exited (${this.child.exitCode}) before ${re}:\n${this.tail()}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${re} (qemu):\n${this.tail()}`);
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, Math.min(left, 1000));
-        this.waiters.push(() => { clearTimeout(t); res(); });
-      });
-    }
-  }
-
-  type(line: string): void {
-    this.child.stdin.write(line + '\n');
-  }
-
-  tail(): string {
-    return `--- qemu stdout (tail) ---\n${this.output.slice(-3000)}\n--- qemu stderr ---\n${this.stderr.slice(-2000)}`;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
-  }
-}
+/** A console: tsvm's, or qemu-system-riscv64's driven the same way (Guest with a program). */
+type Console = Guest;
 
 /** Where each console's next wait starts (past what the checks already matched). */
 const mark = new Map<Console, number>();
@@ -159,9 +107,9 @@ test('socket netdev: tsvm <-> tsvm, then tsvm <-> qemu-system-riscv64 on the sam
     await t.test('tsvm and qemu-system-riscv64', { skip: HAVE_QEMU ? false : 'qemu-system-riscv64 not found' }, async () => {
       const kernel = join(dir, 'Image');
       writeFileSync(kernel, gunzipSync(readFileSync(IMAGE)));
-      const q = new QemuGuest(['-M', 'virt', '-m', '256M', '-nographic', '-kernel', kernel, '-initrd', INITRD,
+      const q = new Guest('', ['-M', 'virt', '-m', '256M', '-nographic', '-kernel', kernel, '-initrd', INITRD,
         '-append', 'console=ttyS0', '-netdev', `socket,id=n0,connect=127.0.0.1:${port}`,
-        '-device', 'virtio-net-device,netdev=n0,mac=52:54:00:12:34:57']);
+        '-device', 'virtio-net-device,netdev=n0,mac=52:54:00:12:34:57'], 'qemu-system-riscv64');
       try {
         // A new address: A's neighbour cache still maps 192.168.76.2 to B's MAC.
         await configure(q, '192.168.76.3');

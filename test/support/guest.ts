@@ -21,8 +21,11 @@ export class Guest {
   readonly exited: Promise<number | null>;
   private waiters: (() => void)[] = [];
 
-  constructor(script: string, args: string[]) {
-    this.child = spawn(process.execPath, [script, ...args], { cwd: ROOT });
+  /** Runs `node script args`, or with `program` given, `program args` (e.g. a real qemu-system-riscv64). */
+  constructor(script: string, args: string[], program?: string) {
+    this.child = program === undefined
+      ? spawn(process.execPath, [script, ...args], { cwd: ROOT })
+      : spawn(program, args, { cwd: ROOT });
     this.child.stdout.on('data', (b: Buffer) => { this.output += b.toString('latin1'); this.poke(); });
     this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('latin1'); this.poke(); });
     this.exited = new Promise((res) => this.child.on('close', (code) => { this.poke(); res(code); }));
