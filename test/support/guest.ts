@@ -64,14 +64,18 @@ export class Guest {
   }
 }
 
-/** Boots to the shell, runs `uname -m; echo $((6*7))`, powers off; returns the exit code and timings. */
+/** Boots to the shell, runs `uname -m; echo $((6*7))` and `time true`, powers off; returns the exit code. */
 export async function bootAndCheck(g: Guest, bootMs: number): Promise<{ code: number | null; answer: string }> {
   try {
     const at = await g.waitFor(PROMPT, bootMs);
     g.type('uname -m; echo $((6*7))');
     const end = await g.waitFor(/riscv64\s+42\s/, 30_000, at);
     const answer = g.output.slice(at, end);
-    await g.waitFor(PROMPT, 10_000, end);
+    // User-mode rdtime (busybox `time`, the vDSO) needs the firmware to open scounteren, as OpenSBI does.
+    const at2 = await g.waitFor(PROMPT, 10_000, end);
+    g.type('time true');
+    const end2 = await g.waitFor(/real\s+0m/, 20_000, at2);
+    await g.waitFor(PROMPT, 10_000, end2);
     g.type('poweroff');
     const timeout = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 30_000).unref());
     const code = await Promise.race([g.exited, timeout]);
