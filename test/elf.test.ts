@@ -128,3 +128,20 @@ test('parses a real ISA test ELF built by tests/isa/build.sh', { skip: !existsSy
   assert.ok(img.symbols.has('fromhost'));
   assert.equal(img.symbols.get('_start'), 0x80000000);
 });
+
+test('loadKernel: an ELF at physical RAM addresses, and a vmlinux-style one with RAM-relative p_paddr', async () => {
+  const { GuestRam, loadKernel } = await import('../src/core/machine/boot.js');
+  const ram = new GuestRam(new Uint8Array(1 << 20), 0x80000000);
+  const payload = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  const direct = loadKernel(ram, buildElf({ payload, paddr: 0x80001000n, vaddr: 0x80001000n, entry: 0x80001000n }), 0x80000000);
+  assert.equal(direct.entry, 0x80001000);
+  assert.deepEqual([...ram.bytes.subarray(0x1000, 0x1008)], [...payload]);
+  // Linux's vmlinux: linked at 0xffffffff80000000 with p_paddr counting from 0; QEMU places it at DRAM base.
+  const k = loadKernel(ram, buildElf({ payload, paddr: 0x2000n, vaddr: 0xffffffff80002000n, entry: 0xffffffff80002000n }), 0x80000000);
+  assert.equal(k.entry, 0x80002000);
+  assert.equal(k.start, 0x80002000);
+  assert.deepEqual([...ram.bytes.subarray(0x2000, 0x2008)], [...payload]);
+  assert.deepEqual([...ram.bytes.subarray(0x2008, 0x2018)], new Array(16).fill(0)); // memsz beyond filesz is zeroed
+  // Neither placement fits: one clear error.
+  assert.throws(() => loadKernel(ram, buildElf({ payload, paddr: 0x40000000n, vaddr: 0x40000000n }), 0x80000000), /does not fit in RAM/);
+});

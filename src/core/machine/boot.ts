@@ -62,13 +62,19 @@ export function loadKernel(ram: GuestRam, data: Uint8Array, start: number, what 
     let lo = Infinity;
     let hi = 0;
     let entry = elf.entry;
+    // Linux's vmlinux has physical addresses relative to the start of RAM (p_paddr 0...): place such an
+    // ELF at the base of RAM, as QEMU's riscv kernel loader does.
+    const fits = elf.segments.every((s) => s.paddr >= ram.base && s.paddr + s.memsz <= ram.end);
+    const relative = !fits && elf.segments.every((s) => s.paddr + s.memsz <= ram.bytes.length);
+    const bias = relative ? ram.base : 0;
     for (const s of elf.segments) {
-      ram.put(s.paddr, s.data, what);
-      if (s.memsz > s.data.length) ram.zero(s.paddr + s.data.length, s.memsz - s.data.length);
-      lo = Math.min(lo, s.paddr);
-      hi = Math.max(hi, s.paddr + s.memsz);
+      const pa = s.paddr + bias;
+      ram.put(pa, s.data, what);
+      if (s.memsz > s.data.length) ram.zero(pa + s.data.length, s.memsz - s.data.length);
+      lo = Math.min(lo, pa);
+      hi = Math.max(hi, pa + s.memsz);
       // A kernel linked at virtual addresses enters at the physical address of its entry segment.
-      if (elf.entry >= s.vaddr && elf.entry < s.vaddr + s.memsz && s.vaddr !== s.paddr) entry = elf.entry - s.vaddr + s.paddr;
+      if (elf.entry >= s.vaddr && elf.entry < s.vaddr + s.memsz && s.vaddr !== pa) entry = elf.entry - s.vaddr + pa;
     }
     if (lo === Infinity) throw new ConfigError(`${what}: ELF file has no loadable segments`);
     return { start: lo, end: hi, entry, symbols: elf.symbols };
