@@ -74,7 +74,9 @@ export function loadKernel(ram: GuestRam, data: Uint8Array, start: number, what 
       lo = Math.min(lo, pa);
       hi = Math.max(hi, pa + s.memsz);
       // A kernel linked at virtual addresses enters at the physical address of its entry segment.
-      if (elf.entry >= s.vaddr && elf.entry < s.vaddr + s.memsz && s.vaddr !== pa) entry = elf.entry - s.vaddr + pa;
+      // (Compared as an offset: near 2^64 the sum vaddr + memsz is not exact in a double.)
+      const off = elf.entry - s.vaddr;
+      if (off >= 0 && off < s.memsz && s.vaddr !== pa) entry = off + pa;
     }
     if (lo === Infinity) throw new ConfigError(`${what}: ELF file has no loadable segments`);
     return { start: lo, end: hi, entry, symbols: elf.symbols };
