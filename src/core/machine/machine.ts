@@ -8,7 +8,7 @@ import type { Clock, Timed } from '../hw/device.js';
 import { Cpu } from '../target/riscv/cpu.js';
 import { run } from '../target/riscv/interp.js';
 import { RAM_OFFSET, allocateMachineMemory } from '../target/riscv/state.js';
-import { ConfigError, type ExitStatus, type MachineConfig, type MachineHost } from './types.js';
+import { ConfigError, MAX_RAM_BYTES, type ExitStatus, type MachineConfig, type MachineHost } from './types.js';
 import { GuestRam } from './boot.js';
 import { buildVirt } from './virt.js';
 import { buildSpike } from './spike.js';
@@ -49,7 +49,7 @@ const WARMUP_BUDGET = 500;
 /** Longest time between two visits to the host event loop while the guest is busy. */
 const YIELD_MS = 8;
 
-export const MAX_RAM = 4 * 1024 * 1024 * 1024 - 2 * 65536;
+export const MAX_RAM = MAX_RAM_BYTES;
 
 export function createMachine(cfg: MachineConfig, host: MachineHost): Machine {
   return new RiscvMachine(cfg, host);

@@ -12,6 +12,9 @@ export class ConfigError extends Error {
 
 export type MachineKind = 'virt' | 'spike';
 
+/** Largest guest RAM: wasm32 memories hold at most 65536 pages, and one page is the CPU state (state.ts). */
+export const MAX_RAM_BYTES = 4 * 1024 * 1024 * 1024 - 65536;
+
 export interface MachineConfig {
   machine: MachineKind;
   /** Guest RAM in bytes (QEMU's default for riscv virt is 128 MiB). */

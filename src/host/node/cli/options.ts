@@ -11,14 +11,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ConfigError, type MachineConfig, type MachineKind } from '../../../core/machine/types.js';
+import { ConfigError, MAX_RAM_BYTES, type MachineConfig, type MachineKind } from '../../../core/machine/types.js';
 import { parseMac } from '../../../core/net/backend.js';
 import { parseNetdev, type NetdevSpec } from '../net/netdev.js';
 
 /** Default guest RAM: QEMU's default for the riscv virt board. */
 export const DEFAULT_RAM = 128 * 1024 * 1024;
 /** Largest RAM size accepted for now. */
-export const MAX_RAM_BYTES = 4 * 1024 * 1024 * 1024 - 64 * 1024;
+export { MAX_RAM_BYTES };
 /** RAM sizes are rounded up to this granularity. */
 export const RAM_ALIGN = 64 * 1024;
 
@@ -252,9 +252,10 @@ const OPTIONS: OptionDef[] = [
   { names: ['device'], arg: 'driver[,prop=value[,...]]', help: "add a device ('-device help' for list); one virtio-mmio slot each" },
   { names: ['chardev'], arg: 'backend,id=ID[,...]', help: 'a character device: stdio[,mux=on], file,path=F[,append=on], null,\n' +
     'socket,path=P|host=H,port=N,server=on[,wait=off]' },
-  { names: ['netdev'], arg: 'user|socket|stream|dgram,id=ID[,...]', help: 'a network backend for -device virtio-net-device,netdev=ID:\n' +
+  { names: ['netdev'], arg: 'user|socket|stream|dgram|tap,id=ID[,...]', help: 'a network backend for -device virtio-net-device,netdev=ID:\n' +
     'user[,hostfwd=tcp:[HADDR]:HPORT-[GADDR]:GPORT][,restrict=on], socket,listen=|connect=[H]:P,\n' +
-    'socket,udp=H:P,localaddr=H:P, stream,server=on|off,addr.host=H,addr.port=P, dgram,remote.*=,local.*=' },
+    'socket,udp=H:P,localaddr=H:P, stream,server=on|off,addr.host=H,addr.port=P, dgram,remote.*=,local.*=,\n' +
+    'tap,ifname=NAME,script=no,downscript=no (Linux; needs CAP_NET_ADMIN)' },
   { names: ['nic'], arg: 'user|socket|...[,mac=M][,netdev options]', help: 'a virtio-net card with its backend in one option; -nic none: no card' },
 ];
 
