@@ -4,6 +4,7 @@
  *   -netdev socket,id=ID,listen=[HOST]:PORT | connect=HOST:PORT | udp=HOST:PORT,localaddr=HOST:PORT
  *   -netdev stream,id=ID,server=on|off,addr.type=inet,addr.host=H,addr.port=P   (QEMU 7.2)
  *   -netdev dgram,id=ID,remote.type=inet,remote.host=H,remote.port=P,local.host=H,local.port=P
+ *   -netdev tap,id=ID[,ifname=NAME][,script=no][,downscript=no]                (Linux, /dev/net/tun)
  *   -nic user|socket|...[,mac=M][,model=virtio-net-device][,netdev options]
  */
 import { ConfigError } from '../../../core/machine/types.js';
@@ -13,10 +14,12 @@ import { UserNet } from '../../../core/net/user.js';
 import type { HostFwd } from '../../../core/net/user-tcp.js';
 import { NodeHostNet } from './host-net.js';
 import { openSocketNetdev, type SocketNetdev } from './socket.js';
+import { IFNAMSIZ, openTap, TapError } from './tap.js';
 
 export type NetdevSpec =
   | { type: 'user'; id: string; restrict: boolean; hostfwd: HostFwd[]; rules: string[] }
-  | ({ type: 'socket'; id: string } & SocketNetdev);
+  | ({ type: 'socket'; id: string } & SocketNetdev)
+  | { type: 'tap'; id: string; ifname: string };
 
 /** A key=value list with QEMU's `,,` escape (the same rules as the other options). */
 function keyValues(str: string): { key: string; value: string }[] {
@@ -104,13 +107,24 @@ export function parseNetdev(where: string, value: string, nic?: { defaultId: str
   if (type === 'socket' || type === 'stream' || type === 'dgram') {
     return { spec: { type: 'socket', id, ...parseSocketNetdev(where, type, rest) }, mac };
   }
-  if (type === 'tap' || type === 'bridge') {
-    // Attaching to /dev/net/tun takes the TUNSETIFF ioctl, which Node cannot issue without native code.
-    throw new ConfigError(`${where}: ${type} networking is not available (Node cannot attach to /dev/net/tun); ` +
-      'use user, or socket/stream/dgram to a QEMU that owns the tap device');
+  if (type === 'tap') {
+    let ifname = '';
+    for (const { key, value: v } of rest) {
+      if (key === 'ifname') {
+        if (Buffer.byteLength(v) >= IFNAMSIZ || v === '') throw new ConfigError(`${where}: invalid ifname '${v}' (1 to ${IFNAMSIZ - 1} characters)`);
+        ifname = v;
+      } else if (key === 'script' || key === 'downscript') {
+        if (v !== 'no' && v !== '') throw new ConfigError(`${where}: ${key}=${v} is not supported (tsvm runs no scripts): use ${key}=no and configure the interface yourself`);
+      } else throw new ConfigError(`${where}: Invalid parameter '${key}'`);
+    }
+    if (process.platform !== 'linux') throw new ConfigError(`${where}: tap networking needs Linux (/dev/net/tun)`);
+    return { spec: { type: 'tap', id, ifname }, mac };
+  }
+  if (type === 'bridge') {
+    throw new ConfigError(`${where}: bridge networking is not supported; create a tap in the bridge and use -netdev tap,ifname=NAME,script=no`);
   }
   if (type === 'none' && nic) throw new ConfigError(`${where}: -nic none: leave -nic out instead`);
-  throw new ConfigError(`${where}: network backend '${type}' is not supported (user, socket, stream, dgram)`);
+  throw new ConfigError(`${where}: network backend '${type}' is not supported (user, socket, stream, dgram, tap)`);
 }
 
 function parseSocketNetdev(where: string, type: string, kv: { key: string; value: string }[]): SocketNetdev {
@@ -170,6 +184,15 @@ export async function openNetdev(spec: NetdevSpec, warn: (m: string) => void): P
       throw new ConfigError(`${opt}: could not set up host forwarding rule '${spec.rules[i]}': ${reason(e)}`);
     }
     return net;
+  }
+  if (spec.type === 'tap') {
+    const opt = spec.id.startsWith('__nic') ? '-nic tap' : `-netdev tap,id=${spec.id}`;
+    try {
+      return await openTap({ ifname: spec.ifname });
+    } catch (e) {
+      const why = e instanceof TapError ? e.message : reason(e);
+      throw new ConfigError(`${opt}: could not configure /dev/net/tun (${spec.ifname || 'tap%d'}): ${why}`);
+    }
   }
   try {
     return await openSocketNetdev(spec, warn);
