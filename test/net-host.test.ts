@@ -54,7 +54,7 @@ test('-netdev / -nic parsing', () => {
   assert.deepEqual(parseNetdev('-netdev', 'dgram,id=d,remote.type=inet,remote.host=127.0.0.1,remote.port=5,local.host=127.0.0.1,local.port=6').spec,
     { type: 'socket', id: 'd', mode: 'udp', addr: ['127.0.0.1', 5], local: ['127.0.0.1', 6] });
   for (const bad of ['user', 'user,id=a,hostfwd=tcp::80', 'user,id=a,hostfwd=udp::1-:2', 'user,id=a,bogus=1', 'vde,id=a',
-    'socket,id=a', 'user,id=a,hostfwd=tcp::70000-:1', 'tap,id=t,ifname=tap0,script=/etc/qemu-ifup', 'user,id=a,restrict=maybe']) {
+    'socket,id=a', 'user,id=a,hostfwd=tcp::70000-:1', 'tap,id=t,ifname=tap0,script=/etc/qemu-ifup', 'socket,id=m,mcast=10.0.0.1:1234', 'user,id=a,restrict=maybe']) {
     assert.throws(() => parseNetdev('-netdev', bad), ConfigError, bad);
   }
   assert.throws(() => parseNetdev('-nic', 'user,mac=01:00:00:00:00:01', { defaultId: 'x' }), /mac/);

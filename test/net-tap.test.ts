@@ -6,11 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { ConfigError } from '../src/core/machine/types.js';
 import { openNetdev, parseNetdev } from '../src/host/node/net/netdev.js';
 import { encodeIfreq, ifreqName, IFF_NO_PI, IFF_TAP, IFREQ_SIZE, openTap, TapError, TUNSETIFF } from '../src/host/node/net/tap.js';
-import { INITRD, IMAGE, PROMPT, ROOT, SYSTEM } from './support/guest.js';
+import { Guest, INITRD, IMAGE, PROMPT, ROOT, SYSTEM } from './support/guest.js';
 
 test('ifreq for TUNSETIFF: name, IFF_TAP|IFF_NO_PI, 40 bytes', () => {
   assert.equal(TUNSETIFF, 0x400454ca);
@@ -74,41 +74,11 @@ function netnsReason(): string | undefined {
   return undefined;
 }
 
-class Console {
-  readonly child: ChildProcessWithoutNullStreams;
-  output = '';
-  stderr = '';
-  private waiters: (() => void)[] = [];
-  constructor(cmd: string, args: string[]) {
-    this.child = spawn(cmd, args, { cwd: ROOT });
-    this.child.stdout.on('data', (b: Buffer) => { this.output += b.toString('latin1'); this.poke(); });
-    this.child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString('latin1'); this.poke(); });
-    this.child.on('close', () => this.poke());
-  }
-  private poke(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-  async waitFor(re: RegExp, ms: number, from = 0): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.output.slice(from));
-      if (m) return from + m.index + m[0].length;
-      if (this.child.exitCode !== null) throw new Error(`tsvm exited (${this.child.exitCode}) before ${re}:\n${this.tail()}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${re}:\n${this.tail()}`);
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, Math.min(left, 200));
-        this.waiters.push(() => { clearTimeout(t); res(); });
-      });
-    }
-  }
-  type(line: string): void {
-    this.child.stdin.write(line + '\n');
-  }
-  tail(): string {
-    return `--- stdout (tail) ---\n${this.output.slice(-3000)}\n--- stderr ---\n${this.stderr.slice(-2000)}`;
-  }
-}
+/** Consoles are the shared Guest driver running `ip netns exec NS node ...`. */
+type Console = Guest;
+const netnsGuest = (ns: string, args: string[]): Guest =>
+  new Guest('', ['netns', 'exec', ns, process.execPath, SYSTEM, '-m', '256M', '-nographic', '-kernel', IMAGE,
+    '-initrd', INITRD, '-append', 'console=ttyS0', ...args], 'ip');
 
 const SKIP = netnsReason();
 if (SKIP) console.log(`SKIP: tap guest test: ${SKIP}`);
@@ -124,8 +94,7 @@ test('tap guest in a network namespace: ping both ways', { timeout: 180_000, ski
   let g: Console | undefined;
   try {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
-    g = new Console('ip', ['netns', 'exec', ns, process.execPath, SYSTEM, '-m', '256M', '-nographic', '-kernel', IMAGE, '-initrd', INITRD,
-      '-append', 'console=ttyS0', '-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', 'virtio-net-device,netdev=n0']);
+    g = netnsGuest(ns, ['-netdev', 'tap,id=n0,ifname=tap0,script=no,downscript=no', '-device', 'virtio-net-device,netdev=n0']);
     // The tap exists once the netdev is open (before the machine starts).
     const until = Date.now() + 30_000;
     while (spawnSync('ip', ['-n', ns, 'link', 'show', 'tap0']).status !== 0) {
@@ -158,4 +127,45 @@ test('tap guest in a network namespace: ping both ways', { timeout: 180_000, ski
 test('openNetdev maps a tap failure to one ConfigError line', { skip: IS_ROOT ? 'SKIP: as root this would create a tap on the host (covered by the CLI test)' : false }, async () => {
   await assert.rejects(openNetdev({ type: 'tap', id: 'n0', ifname: 'tsvmx1' }, () => {}),
     (e: Error) => e instanceof ConfigError && /^-netdev tap,id=n0: could not configure \/dev\/net\/tun \(tsvmx1\): /.test(e.message) && !e.message.includes('\n'));
+});
+
+test('-netdev socket,mcast=: two guests in a network namespace ping each other', { timeout: 240_000, skip: SKIP ? `SKIP: ${SKIP}` : false }, async () => {
+  // Multicast stays on the namespace's own loopback (MULTICAST turned on, a 224.0.0.0/4 route to it).
+  const ns = `tsvmmc${process.pid}`;
+  const ip = (...a: string[]) => {
+    const r = spawnSync('ip', a, { encoding: 'utf8' });
+    assert.equal(r.status, 0, `ip ${a.join(' ')}: ${r.stderr}`);
+  };
+  ip('netns', 'add', ns);
+  const guests: Guest[] = [];
+  try {
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'multicast', 'on');
+    ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', 'lo');
+    const mc = 'socket,id=n0,mcast=230.0.0.1:1234,localaddr=127.0.0.1';
+    for (const [i, mac] of ['52:54:00:12:34:61', '52:54:00:12:34:62'].entries()) {
+      guests.push(netnsGuest(ns, ['-netdev', mc, '-device', `virtio-net-device,netdev=n0,mac=${mac}`]));
+      void i;
+    }
+    const marks: number[] = [];
+    for (const [i, g] of guests.entries()) {
+      const at = await g.waitFor(PROMPT, 150_000);
+      g.type(`kill $(pidof udhcpc) 2>/dev/null; sleep 1; ip -4 addr flush dev eth0; ip addr add 192.168.78.${i + 1}/24 dev eth0 && ip link set eth0 up && echo "UP=$?"`);
+      marks.push(await g.waitFor(/UP=0\s/, 30_000, at));
+    }
+    for (const [i, g] of guests.entries()) {
+      const peer = `192.168.78.${2 - i}`;
+      g.type(`ping -c 3 -i 0.3 ${peer} > /tmp/ping 2>&1; echo "PING=$?"; cat /tmp/ping`);
+      const end = await g.waitFor(/PING=(\d+)\s/, 60_000, marks[i]);
+      assert.equal(/PING=(\d+)\s/.exec(g.output.slice(marks[i], end + 1))![1], '0', `guest ${i + 1} ping ${peer}:\n${g.tail()}`);
+    }
+  } finally {
+    for (const g of guests) {
+      if (g.child.exitCode === null) {
+        g.child.kill('SIGKILL');
+        await new Promise((r) => g.child.once('close', r));
+      }
+    }
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
 });

@@ -133,14 +133,20 @@ function parseSocketNetdev(where: string, type: string, kv: { key: string; value
     for (const k of get.keys()) if (!keys.includes(k)) throw new ConfigError(`${where}: Invalid parameter '${k}'`);
   };
   if (type === 'socket') {
-    allow('listen', 'connect', 'udp', 'localaddr');
+    allow('listen', 'connect', 'udp', 'mcast', 'localaddr');
     if (get.has('listen')) return { mode: 'listen', addr: hostPort(where, get.get('listen')!) };
     if (get.has('connect')) return { mode: 'connect', addr: hostPort(where, get.get('connect')!, true) };
     if (get.has('udp')) {
       if (!get.has('localaddr')) throw new ConfigError(`${where}: udp= needs localaddr=HOST:PORT`);
       return { mode: 'udp', addr: hostPort(where, get.get('udp')!, true), local: hostPort(where, get.get('localaddr')!) };
     }
-    throw new ConfigError(`${where}: -netdev socket needs listen=, connect= or udp= (mcast= is not supported)`);
+    if (get.has('mcast')) {
+      const addr = hostPort(where, get.get('mcast')!, true);
+      const first = Number(addr[0].split('.')[0]);
+      if (!(first >= 224 && first <= 239)) throw new ConfigError(`${where}: mcast= needs an IPv4 multicast address (224.0.0.0/4), not '${addr[0]}'`);
+      return { mode: 'mcast', addr, local: get.has('localaddr') ? [get.get('localaddr')!, 0] : undefined };
+    }
+    throw new ConfigError(`${where}: -netdev socket needs listen=, connect=, udp= or mcast=`);
   }
   if (type === 'stream') {
     allow('server', 'addr.type', 'addr.host', 'addr.port', 'reconnect');

@@ -8,12 +8,13 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { NetBackend } from '../../../core/net/backend.js';
+import { ConfigError } from '../../../core/machine/types.js';
 
 export interface SocketNetdev {
-  mode: 'listen' | 'connect' | 'udp';
+  mode: 'listen' | 'connect' | 'udp' | 'mcast';
   /** listen: local address; connect/udp: the peer. '' host = every address (listen) or localhost. */
   addr: [string, number];
-  /** udp: local address to bind. */
+  /** udp: local address to bind; mcast: the interface address (localaddr=), port unused. */
   local?: [string, number];
 }
 
@@ -125,6 +126,26 @@ export async function openSocketNetdev(spec: SocketNetdev, warn: (m: string) => 
       sock.once('error', reject);
       sock.bind({ address: lh || undefined, port: lp }, () => { sock.removeListener('error', reject); resolve(); });
     });
+    sock.unref();
+    return new DgramBackend(sock, spec.addr);
+  }
+  if (spec.mode === 'mcast') {
+    // QEMU's -netdev socket,mcast=: every member of the group sees every frame, one frame per datagram,
+    // with multicast loopback on so that emulators on one host hear each other.
+    const sock = createSocket({ type: 'udp4', reuseAddr: true });
+    const iface = spec.local?.[0] || undefined;
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind({ port }, () => { sock.removeListener('error', reject); resolve(); });
+    });
+    try {
+      sock.addMembership(host, iface);
+      if (iface) sock.setMulticastInterface(iface);
+      sock.setMulticastLoopback(true);
+    } catch (e) {
+      sock.close();
+      throw new ConfigError(`could not join multicast group ${host}: ${(e as Error).message}`);
+    }
     sock.unref();
     return new DgramBackend(sock, spec.addr);
   }
