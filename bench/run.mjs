@@ -30,7 +30,7 @@ function loopImage(iterations) {
 
 function timeRun(cmd, argv) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd[0], [...cmd.slice(1), ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd[0], [...cmd.slice(1), ...argv], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000, killSignal: 'SIGKILL' });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} ${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
