@@ -83,12 +83,13 @@ export function run(cpu: Cpu, budget: number): void {
           fPageHi = pcHi;
         }
         const h = fBase + (pcLo & 4095);
-        let raw = u16[h >> 1];
-        let len = 2;
-        if ((raw & 3) === 3) {
-          raw |= ((pcLo & 4095) === 4094 ? fetchHigh(cpu, pcLo, pcHi) : u16[(h >> 1) + 1]) << 16;
-          len = 4;
-        }
+        // Both halfwords are read unconditionally and selected without a data-dependent branch
+        // (compressed and full-size instructions interleave unpredictably in real code).
+        const lo16 = u16[h >> 1];
+        const full = (lo16 & 3) === 3 ? 1 : 0;
+        let raw = full ? lo16 | (u16[(h >> 1) + 1] << 16) : lo16;
+        if (full && (pcLo & 4095) === 4094) raw = lo16 | (fetchHigh(cpu, pcLo, pcHi) << 16);
+        const len = 2 + 2 * full;
         // Decoded-instruction cache keyed by the instruction word itself (so it never goes stale).
         const ci = Math.imul(raw, 0x9e3779b1) >>> DC_SHIFT;
         if (dcRaw[ci] !== raw) fillDecodeCache(ci, raw);
