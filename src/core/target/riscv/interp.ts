@@ -17,11 +17,11 @@ import { Priv, X_SINK } from './state.js';
 
 
 /**
- * Decode cache: instruction word → (expanded 32-bit word, op). Small enough to stay in the host's
- * fast caches, unlike the 256 KiB RVC expansion table and the 64 KiB decode index it fronts.
+ * Decode cache: instruction word → (expanded 32-bit word, op), 16K entries (144 KiB). Measured on the
+ * first 100M instructions of a Linux boot: 2^10 entries 3.91 s, 2^12 3.73 s, 2^14 3.60 s, 2^16 3.70 s.
  * Entry 0 is valid from the start: word 0 is the illegal instruction.
  */
-const DC_BITS = 12;
+const DC_BITS = 14;
 const DC_SHIFT = 32 - DC_BITS;
 const dcRaw = new Int32Array(1 << DC_BITS);
 const dcInst = new Int32Array(1 << DC_BITS);
