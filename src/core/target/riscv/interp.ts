@@ -3,7 +3,7 @@
  * (rvc.ts), decode through the one encoding table (decode.ts) and execute. Allocates nothing per
  * instruction; 64-bit values are int32 pairs (see cpu.ts).
  */
-import { Cpu, TRAP } from './cpu.js';
+import { Cpu, TLB_MASK, TRAP } from './cpu.js';
 import { decode } from './decode.js';
 import { Op, FP_FIRST } from './insn-table.js';
 import { RVC_TABLE } from './rvc.js';
@@ -76,7 +76,7 @@ export function run(cpu: Cpu, budget: number): void {
         // ---- fetch: the current code page is cached in locals; it is dropped on every event that can
         // change translation (traps, xRET, SFENCE.VMA, CSR writes, SBI calls).
         if ((pcLo & -4096) !== fPage || pcHi !== fPageHi) {
-          const ti = ((pcLo >>> 12) & 255) + cpu.xset;
+          const ti = ((pcLo >>> 12) & TLB_MASK) + cpu.xset;
           if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) fBase = xHost[ti];
           else fBase = fetchSlow(cpu, pcLo, pcHi) - (pcLo & 4095);
           fPage = pcLo & -4096;
