@@ -5,20 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, openSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlockError } from '../src/core/block/block-driver.js';
 import { openChain, openDrive } from '../src/host/node/block/drive.js';
-import { qemuImg, qemuIo, qemuRaw, readAll, scratch, SKIP_NO_QEMU, pattern } from './support/block.js';
+import { qemuImg, qemuIo, qemuRaw, readAll, scratch, SKIP_NO_QEMU, pattern, poke } from './support/block.js';
 
 const MiB = 1 << 20;
 const dir = scratch();
-
-function poke(file: string, pos: number, bytes: number[]): void {
-  const fd = openSync(file, 'r+');
-  writeSync(fd, Buffer.from(bytes), 0, bytes.length, pos);
-  closeSync(fd);
-}
 
 async function open(file: string, readOnly = true) {
   return (await openChain(file, { readOnly, format: 'qcow2' })).driver;

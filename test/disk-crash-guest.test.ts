@@ -13,8 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { FRONT, Guest, INITRD, PROMPT } from './support/guest.js';
+import { FRONT, Guest, INITRD, PROMPT, cpioFile } from './support/guest.js';
 
 const BOOT_MS = 120_000;
 const SIZE = 64 << 20;
@@ -27,23 +26,6 @@ const IN_FLIGHT = 8;
 
 const HAVE_QEMU_IMG = spawnSync('qemu-img', ['--version']).status === 0;
 if (!HAVE_QEMU_IMG) console.log('SKIP: qemu-img not installed');
-
-/** A file's bytes out of a gzipped newc cpio archive (the initramfs). */
-function cpioFile(archive: string, name: string): Buffer {
-  const a = gunzipSync(readFileSync(archive));
-  const hex = (p: number) => parseInt(a.toString('latin1', p, p + 8), 16);
-  const pad4 = (n: number) => (n + 3) & ~3;
-  for (let p = 0; p + 110 <= a.length;) {
-    if (a.toString('latin1', p, p + 6) !== '070701') throw new Error(`bad cpio header at ${p}`);
-    const size = hex(p + 54), nameSize = hex(p + 94);
-    const n = a.toString('latin1', p + 110, p + 110 + nameSize - 1);
-    if (n === 'TRAILER!!!') break;
-    const data = pad4(p + 110 + nameSize);
-    if (n === name && size > 0) return a.subarray(data, data + size);
-    p = pad4(data + size);
-  }
-  throw new Error(`${name} not in ${archive}`);
-}
 
 /**
  * Round r, block n: where it goes, and which page of the guest's /bin/busybox it is copied from

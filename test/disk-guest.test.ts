@@ -25,8 +25,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { Guest, IMAGE, INITRD, PROMPT, SYSTEM } from './support/guest.js';
+import { Guest, IMAGE, INITRD, PROMPT, SYSTEM, cpioFile } from './support/guest.js';
 
 const BOOT_MS = 120_000;
 const MiB = 1 << 20;
@@ -38,23 +37,6 @@ const HAVE_QEMU_IMG = spawnSync('qemu-img', ['--version']).status === 0;
 const HAVE_E2FS = spawnSync('e2fsck', ['-V']).status === 0 && spawnSync('debugfs', ['-V']).status === 0;
 if (!HAVE_QEMU_IMG) console.log('SKIP: qemu-img not installed');
 else if (!HAVE_E2FS) console.log('SKIP (part): e2fsck/debugfs not installed, the ext2 drive is not checked on the host');
-
-/** A file's bytes out of a gzipped newc cpio archive (the initramfs). */
-function cpioFile(archive: string, name: string): Buffer {
-  const a = gunzipSync(readFileSync(archive));
-  const hex = (p: number) => parseInt(a.toString('latin1', p, p + 8), 16);
-  const pad4 = (n: number) => (n + 3) & ~3;
-  for (let p = 0; p + 110 <= a.length;) {
-    if (a.toString('latin1', p, p + 6) !== '070701') throw new Error(`bad cpio header at ${p}`);
-    const size = hex(p + 54), nameSize = hex(p + 94);
-    const n = a.toString('latin1', p + 110, p + 110 + nameSize - 1);
-    if (n === 'TRAILER!!!') break;
-    const data = pad4(p + 110 + nameSize);
-    if (n === name && size > 0) return a.subarray(data, data + size);
-    p = pad4(data + size);
-  }
-  throw new Error(`${name} not in ${archive}`);
-}
 
 /**
  * A guest write: `pages` pages of /tmp/s from page `src` to page `dst` of the drive. `direct`: with

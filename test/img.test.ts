@@ -4,19 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, copyFileSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cFixed2, humanSize, parseSize } from '../src/host/node/cli/img-util.js';
-import { pattern, qemuImg, qemuIo, qemuRaw, scratch, SKIP_NO_QEMU, tsvmImg } from './support/block.js';
+import { pattern, qemuImg, qemuIo, qemuRaw, scratch, SKIP_NO_QEMU, tsvmImg, poke } from './support/block.js';
 
 const MiB = 1 << 20;
 const dir = scratch();
-
-function poke(file: string, pos: number, bytes: number[]): void {
-  const fd = openSync(file, 'r+');
-  writeSync(fd, Buffer.from(bytes), 0, bytes.length, pos);
-  closeSync(fd);
-}
 
 /** info --output=json minus the fields that name the file. */
 function infoJson(tool: typeof qemuImg, file: string): Record<string, unknown> {

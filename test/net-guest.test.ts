@@ -8,16 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, get, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { FRONT, Guest, PROMPT } from './support/guest.js';
-
-async function freePort(): Promise<number> {
-  const s = createTcpServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+import { type AddressInfo } from 'node:net';
+import { FRONT, Guest, PROMPT, freePort } from './support/guest.js';
 
 function fetchText(url: string): Promise<string> {
   return new Promise((resolve, reject) => {

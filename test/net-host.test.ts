@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { freePort } from './support/guest.js';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { ConfigError } from '../src/core/machine/types.js';
 import type { NetBackend } from '../src/core/net/backend.js';
@@ -18,14 +19,6 @@ import { GMAC } from './support/fake-hostnet.js';
 
 const GUEST = ip('10.0.2.15');
 const GW = ip('10.0.2.2');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
   const end = Date.now() + ms;

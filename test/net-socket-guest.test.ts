@@ -11,21 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FRONT, Guest, IMAGE, INITRD, PROMPT } from './support/guest.js';
+import { FRONT, Guest, IMAGE, INITRD, PROMPT, freePort } from './support/guest.js';
 
 const HAVE_QEMU = spawnSync('qemu-system-riscv64', ['-version']).status === 0;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** A console: tsvm's, or qemu-system-riscv64's driven the same way (Guest with a program). */
 type Console = Guest;

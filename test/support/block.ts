@@ -3,7 +3,7 @@
  * scratch directories, a seeded random generator, and opening images through the Node host.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,3 +86,11 @@ export function pattern(len: number, seed: number): Uint8Array {
   for (let i = 0; i < len; i++) b[i] = (r() * 256) | 0;
   return b;
 }
+
+/** Overwrites bytes of a file in place (to corrupt an image by hand). */
+export function poke(file: string, pos: number, bytes: number[]): void {
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.from(bytes), 0, bytes.length, pos);
+  closeSync(fd);
+}
+

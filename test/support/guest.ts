@@ -4,6 +4,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** Repository root (dist/test/support/guest.js → three levels up). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -85,3 +88,30 @@ export async function bootAndCheck(g: Guest, bootMs: number): Promise<{ code: nu
     g.kill();
   }
 }
+
+/** A file's bytes out of a gzipped newc cpio archive (the initramfs). */
+export function cpioFile(archive: string, name: string): Buffer {
+  const a = gunzipSync(readFileSync(archive));
+  const hex = (p: number) => parseInt(a.toString('latin1', p, p + 8), 16);
+  const pad4 = (n: number) => (n + 3) & ~3;
+  for (let p = 0; p + 110 <= a.length;) {
+    if (a.toString('latin1', p, p + 6) !== '070701') throw new Error(`bad cpio header at ${p}`);
+    const size = hex(p + 54), nameSize = hex(p + 94);
+    const n = a.toString('latin1', p + 110, p + 110 + nameSize - 1);
+    if (n === 'TRAILER!!!') break;
+    const data = pad4(p + 110 + nameSize);
+    if (n === name && size > 0) return a.subarray(data, data + size);
+    p = pad4(data + size);
+  }
+  throw new Error(`${name} not in ${archive}`);
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
