@@ -18,6 +18,8 @@ export class GuestRam {
     readonly bytes: Uint8Array,
     readonly base: number,
   ) {}
+  /** Set by the machine when a translator runs: device writes to RAM (see GuestMemory.dmaWrite). */
+  dmaWrite?: (off: number, len: number) => void;
   get end(): number {
     return this.base + this.bytes.length;
   }

@@ -7,6 +7,7 @@ import { Bus } from '../hw/bus.js';
 import type { Clock, Timed } from '../hw/device.js';
 import { Cpu } from '../target/riscv/cpu.js';
 import { run } from '../target/riscv/interp.js';
+import { Tcg } from '../accel/tcg/tcg.js';
 import { RAM_OFFSET, allocateMachineMemory } from '../target/riscv/state.js';
 import { ConfigError, MAX_RAM_BYTES, type ExitStatus, type MachineConfig, type MachineHost } from './types.js';
 import { GuestRam } from './boot.js';
@@ -60,6 +61,8 @@ class RiscvMachine implements Machine {
   private readonly board: Board;
   private status: ExitStatus | undefined;
   private readonly clock: Clock;
+  /** The translator, unless -accel tcg,jit=off. */
+  readonly tcg: Tcg | null;
 
   constructor(private readonly cfg: MachineConfig, private readonly host: MachineHost) {
     if (cfg.smp !== 1) throw new ConfigError(`-smp ${cfg.smp}: only 1 CPU is supported for now`);
@@ -75,6 +78,11 @@ class RiscvMachine implements Machine {
     this.cpu = new Cpu(memory, bus, clock, { warn: (m) => host.warn(m) });
     const ram = new GuestRam(new Uint8Array(memory.buffer, RAM_OFFSET, cfg.ramBytes), ramBase);
     const ctx: BoardContext = { cfg, host, cpu: this.cpu, bus, ram, clock, exit: (s) => this.exit(s) };
+    this.tcg = cfg.jit === 'off' ? null : new Tcg(this.cpu, cfg.jit ?? 'on', () => host.nowMs());
+    if (this.tcg !== null) {
+      const tcg = this.tcg;
+      ram.dmaWrite = (off, len) => tcg.dmaWrite(off, len);
+    }
     this.board = cfg.machine === 'spike' ? buildSpike(ctx) : buildVirt(ctx);
     this.board.boot();
   }
@@ -103,12 +111,15 @@ class RiscvMachine implements Machine {
     const cpu = this.cpu;
     const host = this.host;
     const timed = this.board.timed;
+    const tcg = this.tcg;
     let lastYield = host.nowMs();
     let slices = 0;
     while (!this.status) {
       // The first slices are short so that every path of run(), its exit included, has type feedback
       // before V8 optimizes it; otherwise the optimized loop deoptimizes at the end of every slice.
-      run(cpu, slices < WARMUP_SLICES ? WARMUP_BUDGET : SLICE);
+      const budget = slices < WARMUP_SLICES ? WARMUP_BUDGET : SLICE;
+      if (tcg !== null) tcg.run(budget);
+      else run(cpu, budget);
       slices++;
       cpu.stopRequested = false;
       this.board.afterSlice?.();
@@ -116,6 +127,7 @@ class RiscvMachine implements Machine {
       cpu.pollStimer();
       if (this.pendingReset) {
         this.pendingReset = false;
+        this.tcg?.flush();
         this.board.boot();
         continue;
       }

@@ -15,6 +15,8 @@ export type MachineKind = 'virt' | 'spike';
 /** Largest guest RAM: wasm32 memories hold at most 65536 pages, and one page is the CPU state (state.ts). */
 export const MAX_RAM_BYTES = 4 * 1024 * 1024 * 1024 - 65536;
 
+import type { JitMode } from '../accel/tcg/tcg.js';
+
 export interface MachineConfig {
   machine: MachineKind;
   /** Guest RAM in bytes (QEMU's default for riscv virt is 128 MiB). */
@@ -30,6 +32,11 @@ export interface MachineConfig {
   append: string;
   /** -no-reboot: a guest reset ends the emulator instead. */
   noReboot: boolean;
+  /**
+   * The translator (accel/tcg): 'on' translates hot code (default), 'off' runs the interpreter only,
+   * 'always' translates code the first time it is entered (for testing).
+   */
+  jit?: JitMode;
   /** virtio-mmio devices, in slot order (slot n at 0x10001000 + n*0x1000 on `virt`). */
   virtio?: VirtioDeviceConfig[];
 }

@@ -25,6 +25,11 @@ export const VIRTQ_MAX_SIZE = 32768;
 export interface GuestMemory {
   readonly bytes: Uint8Array;
   readonly base: number;
+  /**
+   * Told about every device-writable buffer when its chain is popped, before the device writes it (DMA), so
+   * that translated code read from those bytes is dropped (accel/tcg). Offsets are from `bytes`.
+   */
+  dmaWrite?(off: number, len: number): void;
 }
 
 /** A flattened descriptor chain. Segments [0, readable) are device-readable, the rest device-writable. */
@@ -235,6 +240,7 @@ export class Virtqueue {
         const off = this.ramOffset(addr, len);
         if (off < 0) return this.fail(`buffer 0x${addr.toString(16)}+${len} outside RAM`);
         c.add(off, len, writable);
+        if (writable) this.mem.dmaWrite?.(off, len);
       }
       if (!(flags & VIRTQ_DESC_F_NEXT)) return Pop.Ok;
       i = dv.getUint16(d + 14, true);

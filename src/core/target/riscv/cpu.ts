@@ -8,7 +8,10 @@
 import type { Bus } from '../../hw/bus.js';
 import type { Clock, HartInterrupts } from '../../hw/device.js';
 import { Cause, MIP_STIP, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM } from './csr-defs.js';
-import { RAM_OFFSET, StateViews, Priv } from './state.js';
+import {
+  RAM_OFFSET, StateViews, Priv, TLB_ENTRIES, TLB_R_LO, TLB_R_HI, TLB_R_HOST, TLB_W_LO, TLB_W_HI, TLB_W_HOST,
+  TLB_X_LO, TLB_X_HI, TLB_X_HOST,
+} from './state.js';
 import { walk, ACC_R, ACC_W, ACC_X } from './mmu.js';
 import type { FpContext } from './fpu.js';
 
@@ -32,6 +35,7 @@ export const TLB_MASK = TLB_SIZE - 1;
  * toggles SUM around every user-memory access; with its own set that costs no flush.
  */
 const TLB_SETS = 4;
+if (TLB_SIZE * TLB_SETS !== TLB_ENTRIES) throw new Error('state.ts TLB_ENTRIES does not match the TLB geometry');
 const SET_PRIV = [Priv.U, Priv.S, Priv.M, Priv.S];
 
 export class Cpu implements FpContext, HartInterrupts {
@@ -104,16 +108,17 @@ export class Cpu implements FpContext, HartInterrupts {
   /** Set to stop the current run() slice at the next instruction boundary. */
   stopRequested = false;
 
-  // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries. Tag = page-aligned va lo + va hi. ---
-  readonly rTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly rTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly rHost = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly wTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly wTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly wHost = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly xTagLo = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly xTagHi = new Int32Array(TLB_SIZE * TLB_SETS);
-  readonly xHost = new Int32Array(TLB_SIZE * TLB_SETS);
+  // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries. Tag = page-aligned va lo + va hi. They live in
+  // the machine memory (state.ts) so that translated code can look them up inline.
+  readonly rTagLo: Int32Array;
+  readonly rTagHi: Int32Array;
+  readonly rHost: Int32Array;
+  readonly wTagLo: Int32Array;
+  readonly wTagHi: Int32Array;
+  readonly wHost: Int32Array;
+  readonly xTagLo: Int32Array;
+  readonly xTagHi: Int32Array;
+  readonly xHost: Int32Array;
   /** TLB set offset for data accesses (depends on priv and MPRV/MPP) and for fetches. */
   dset = 0;
   xset = 0;
@@ -145,6 +150,10 @@ export class Cpu implements FpContext, HartInterrupts {
     this.u16 = new Uint16Array(buf);
     this.i16 = new Int16Array(buf);
     this.i32 = new Int32Array(buf);
+    const tlb = (off: number) => new Int32Array(buf, off, TLB_ENTRIES);
+    this.rTagLo = tlb(TLB_R_LO); this.rTagHi = tlb(TLB_R_HI); this.rHost = tlb(TLB_R_HOST);
+    this.wTagLo = tlb(TLB_W_LO); this.wTagHi = tlb(TLB_W_HI); this.wHost = tlb(TLB_W_HOST);
+    this.xTagLo = tlb(TLB_X_LO); this.xTagHi = tlb(TLB_X_HI); this.xHost = tlb(TLB_X_HOST);
     this.ramBase = bus.ramBase;
     this.ramEnd = bus.ramBase + bus.ramSize;
     this.ramDelta = RAM_OFFSET - bus.ramBase;
@@ -263,7 +272,7 @@ export class Cpu implements FpContext, HartInterrupts {
         this.xTagLo[i] = pageLo; this.xTagHi[i] = vaHi; this.xHost[i] = host;
       } else if (acc === ACC_R) {
         this.rTagLo[i] = pageLo; this.rTagHi[i] = vaHi; this.rHost[i] = host;
-      } else if (writable) {
+      } else if (writable && (this.codePages === null || this.codePages[(ppage - this.ramBase) / 4096] === 0)) {
         this.wTagLo[i] = pageLo; this.wTagHi[i] = vaHi; this.wHost[i] = host;
       } else {
         return pa;
@@ -325,11 +334,38 @@ export class Cpu implements FpContext, HartInterrupts {
     return this.raise(cause, vaLo, vaHi);
   }
 
-  /** FENCE.I: nothing is cached from instruction memory by the interpreter (the translator hooks this). */
+  /** FENCE.I: stores to translated code are caught precisely (codePages), so nothing is flushed here. */
   fenceI(): void {}
 
-  /** A store to RAM at a host offset outside the TLB fast path (the translator hooks this for code pages). */
-  codeWrite(_host: number): void {}
+  // ---------------------------------------------------------------- translated-code protection (accel/tcg)
+  /**
+   * One byte per RAM page, non-zero while translated code exists for the page (owned by the translator).
+   * Such pages never enter the write TLB, so every store to them takes the slow path and reaches
+   * onCodeWrite, the way QEMU marks code pages TLB_NOTDIRTY.
+   */
+  codePages: Uint8Array | null = null;
+  /** Hotness counters of branch targets, hashed by pc (interp.ts counts them down); null without a translator. */
+  hot: Uint8Array | null = null;
+  onCodeWrite: ((page: number) => void) | null = null;
+  /** Set when a store hit a code page or MMIO: translated code must return to the dispatcher after it. */
+  storeExit = false;
+
+  /** A store to RAM at a host offset made outside the TLB fast path (AMO, SC, slow path). */
+  codeWrite(host: number): void {
+    if (this.codePages === null) return;
+    const page = (host - RAM_OFFSET) >>> 12;
+    if (this.codePages[page] !== 0) {
+      this.storeExit = true;
+      this.onCodeWrite!(page);
+    }
+  }
+
+  /** Drops write-TLB entries that map RAM page `page`: it now holds translated code. */
+  protectCodePage(page: number): void {
+    const host = RAM_OFFSET + page * 4096;
+    const wHost = this.wHost, wTagLo = this.wTagLo;
+    for (let i = 0; i < wHost.length; i++) if (wHost[i] === host) wTagLo[i] = 1;
+  }
 
   // ---------------------------------------------------------------- physical access (walker, loaders)
   /** Reads a 32-bit word of physical RAM; returns undefined outside RAM. */
@@ -484,6 +520,7 @@ export class Cpu implements FpContext, HartInterrupts {
     if (pa === this.resAddr || (this.resAddr >= 0 && Math.abs(pa - this.resAddr) < 8)) this.resAddr = -1;
     if (pa >= this.ramBase && pa + size <= this.ramEnd) {
       const h = pa + this.ramDelta;
+      if (this.codePages !== null) this.codeWrite(h);
       const u8 = this.u8;
       u8[h] = vlo;
       if (size >= 2) u8[h + 1] = vlo >>> 8;
@@ -501,6 +538,7 @@ export class Cpu implements FpContext, HartInterrupts {
     }
     const bus = this.bus;
     bus.fault = false;
+    this.storeExit = true; // a device may raise an interrupt or stop the machine
     if (size === 8) {
       bus.write(pa, 4, vlo);
       bus.write(pa + 4, 4, vhi);

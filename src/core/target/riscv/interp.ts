@@ -12,6 +12,8 @@ import { csrRead, csrHi, csrWrite } from './csr.js';
 import { enterTrap, checkInterrupts, pendingInterrupt, mret, sret } from './trap.js';
 import { ACC_X } from './mmu.js';
 import { execFp } from './fpu.js';
+import { execAtomic, execFpMem } from './exec-mem.js';
+
 import * as m64 from './int64.js';
 import { Priv, X_SINK } from './state.js';
 
@@ -65,6 +67,10 @@ export function run(cpu: Cpu, budget: number): void {
   let pcLo = cpu.pcLo;
   let pcHi = cpu.pcHi;
   const start = budget;
+  // With the translator on: taken branches count their target down in `hot` and stop the slice at a hot
+  // (or already translated) target so that the dispatcher can run or translate it. `stash` keeps the budget.
+  const hot = cpu.hot;
+  let stash = 0;
   let base = cpu.instret;
   let fPage = 1; // never equal to a page-aligned pc: forces a lookup
   let fPageHi = 0;
@@ -116,6 +122,7 @@ export function run(cpu: Cpu, budget: number): void {
             const t = (pcLo + imm) | 0;
             pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
             pcLo = t;
+            if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
             continue;
           }
           case Op.JALR: {
@@ -125,6 +132,7 @@ export function run(cpu: Cpu, budget: number): void {
             const l = (pcLo + len) | 0;
             x[rd] = l; x[rd + 1] = (l >>> 0) < (pcLo >>> 0) ? (pcHi + 1) | 0 : pcHi;
             pcLo = tLo & ~1; pcHi = tHi;
+            if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
             continue;
           }
           // One case per op: a nested switch would add a second unpredictable jump per instruction.
@@ -133,6 +141,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -141,6 +150,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -149,6 +159,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -157,6 +168,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -165,6 +177,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -173,6 +186,7 @@ export function run(cpu: Cpu, budget: number): void {
               const imm = bImm(inst), t = (pcLo + imm) | 0;
               pcHi = (pcHi + (imm >> 31) + ((t >>> 0) < (pcLo >>> 0) ? 1 : 0)) | 0;
               pcLo = t;
+              if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
               continue;
             }
             break;
@@ -260,93 +274,18 @@ export function run(cpu: Cpu, budget: number): void {
           case Op.REMW: m64.remw(x, rd, x[r1], x[r2]); break;
           case Op.REMUW: m64.remuw(x, rd, x[r1], x[r2]); break;
           // ---------------------------------------------------------------- A
-          case Op.LR_W: case Op.LR_D: {
-            const aL = x[r1], aH = x[r1 + 1];
-            const size = op === Op.LR_W ? 4 : 8;
-            const pa = cpu.lrAddress(aL, aH, size);
-            const hh = (pa + cpu.ramDelta) >> 2;
-            const v = cpu.i32[hh];
-            x[rd] = v; x[rd + 1] = size === 4 ? v >> 31 : cpu.i32[hh + 1];
-            cpu.resAddr = pa;
-            break;
-          }
-          case Op.SC_W: case Op.SC_D: {
-            const size = op === Op.SC_W ? 4 : 8;
-            const host = cpu.amoAddress(x[r1], x[r1 + 1], size);
-            const ok = cpu.resAddr >= 0 && cpu.resAddr + cpu.ramDelta === host;
-            cpu.resAddr = -1;
-            if (ok) {
-              cpu.i32[host >> 2] = x[r2];
-              if (size === 8) cpu.i32[(host >> 2) + 1] = x[r2 + 1];
-              cpu.codeWrite(host);
-            }
-            x[rd] = ok ? 0 : 1; x[rd + 1] = 0;
-            break;
-          }
+          case Op.LR_W: case Op.LR_D: case Op.SC_W: case Op.SC_D:
           case Op.AMOSWAP_W: case Op.AMOADD_W: case Op.AMOXOR_W: case Op.AMOAND_W: case Op.AMOOR_W:
-          case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W: {
-            const hh = cpu.amoAddress(x[r1], x[r1 + 1], 4) >> 2;
-            const old = cpu.i32[hh], b = x[r2];
-            let n: number;
-            switch (op) {
-              case Op.AMOSWAP_W: n = b; break;
-              case Op.AMOADD_W: n = (old + b) | 0; break;
-              case Op.AMOXOR_W: n = old ^ b; break;
-              case Op.AMOAND_W: n = old & b; break;
-              case Op.AMOOR_W: n = old | b; break;
-              case Op.AMOMIN_W: n = old < b ? old : b; break;
-              case Op.AMOMAX_W: n = old > b ? old : b; break;
-              case Op.AMOMINU_W: n = (old >>> 0) < (b >>> 0) ? old : b; break;
-              default: n = (old >>> 0) > (b >>> 0) ? old : b; break;
-            }
-            cpu.i32[hh] = n;
-            cpu.codeWrite(hh << 2);
-            x[rd] = old; x[rd + 1] = old >> 31;
-            break;
-          }
+          case Op.AMOMIN_W: case Op.AMOMAX_W: case Op.AMOMINU_W: case Op.AMOMAXU_W:
           case Op.AMOSWAP_D: case Op.AMOADD_D: case Op.AMOXOR_D: case Op.AMOAND_D: case Op.AMOOR_D:
-          case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D: {
-            const hh = cpu.amoAddress(x[r1], x[r1 + 1], 8) >> 2;
-            const i32 = cpu.i32;
-            const oL = i32[hh], oH = i32[hh + 1], bL = x[r2], bH = x[r2 + 1];
-            let nL = bL, nH = bH;
-            switch (op) {
-              case Op.AMOSWAP_D: break;
-              case Op.AMOADD_D: nL = (oL + bL) | 0; nH = (oH + bH + ((nL >>> 0) < (oL >>> 0) ? 1 : 0)) | 0; break;
-              case Op.AMOXOR_D: nL = oL ^ bL; nH = oH ^ bH; break;
-              case Op.AMOAND_D: nL = oL & bL; nH = oH & bH; break;
-              case Op.AMOOR_D: nL = oL | bL; nH = oH | bH; break;
-              default: {
-                const signed = op === Op.AMOMIN_D || op === Op.AMOMAX_D;
-                const lt = signed
-                  ? oH < bH || (oH === bH && (oL >>> 0) < (bL >>> 0))
-                  : (oH >>> 0) < (bH >>> 0) || (oH === bH && (oL >>> 0) < (bL >>> 0));
-                const wantMin = op === Op.AMOMIN_D || op === Op.AMOMINU_D;
-                if (lt === wantMin) { nL = oL; nH = oH; }
-              }
-            }
-            i32[hh] = nL; i32[hh + 1] = nH;
-            cpu.codeWrite(hh << 2);
-            x[rd] = oL; x[rd + 1] = oH;
+          case Op.AMOMIN_D: case Op.AMOMAX_D: case Op.AMOMINU_D: case Op.AMOMAXU_D:
+            execAtomic(cpu, op, rd, r1, r2);
             break;
-          }
           // ---------------------------------------------------------------- F/D loads and stores
-          case Op.FLW: case Op.FLD: case Op.FSW: case Op.FSD: {
-            if ((cpu.mstatus & MSTATUS_FS) === 0) { cpu.curInst = raw; cpu.illegal(); }
-            const store = op === Op.FSW || op === Op.FSD;
-            const imm = store ? ((inst >> 25) << 5) | ((inst >>> 7) & 31) : inst >> 20;
-            const a = x[r1];
-            const aL = (a + imm) | 0, aH = (x[r1 + 1] + (imm >> 31) + ((aL >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-            const fi = cpu.fi;
-            switch (op) {
-              // f0 is a real register: use the raw rd field, not the x0 sink mapping.
-              case Op.FLW: { const fd = (inst >>> 6) & 62; const v = cpu.load32(aL, aH); fi[fd] = v; fi[fd + 1] = -1; cpu.mstatus |= MSTATUS_FS; break; }
-              case Op.FLD: cpu.load64(aL, aH, fi, (inst >>> 6) & 62); cpu.mstatus |= MSTATUS_FS; break;
-              case Op.FSW: cpu.store32(aL, aH, fi[r2]); break;
-              default: cpu.store64(aL, aH, fi[r2], fi[r2 + 1]); break;
-            }
+          case Op.FLW: case Op.FLD: case Op.FSW: case Op.FSD:
+            cpu.curInst = raw;
+            execFpMem(cpu, op, inst);
             break;
-          }
           // ---------------------------------------------------------------- SYSTEM
           case Op.ECALL:
             if (cpu.priv === Priv.S && cpu.env.sbiCall !== undefined) {
@@ -437,9 +376,19 @@ export function run(cpu: Cpu, budget: number): void {
       if (cpu.stopRequested) break;
     }
   }
+  budget += stash;
   cpu.pcLo = pcLo;
   cpu.pcHi = pcHi;
   cpu.instret = base + (start - budget);
+}
+
+/** Counts a branch target down in the translator's hotness table; true once it has reached zero. */
+function hotTarget(hot: Uint8Array, pcLo: number): boolean {
+  const i = (pcLo >>> 1) & (hot.length - 1);
+  const c = hot[i];
+  if (c === 0) return true;
+  hot[i] = c - 1;
+  return false;
 }
 
 /** Branch offset (B-type immediate). */

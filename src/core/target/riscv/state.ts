@@ -10,6 +10,28 @@ export const X_SINK = 64; // Int32 index of the sink: the interpreter writes "x0
 export const F_OFF = 272; // f0..f31, 8 bytes each (single-precision values NaN-boxed)
 export const PC_OFF = 528; // pc, 8 bytes
 export const PRIV_OFF = 536; // current privilege: 0 U, 1 S, 3 M
+/** Translated code: TLB set offset for data accesses (Cpu.dset), written by the dispatcher before a call. */
+export const DSET_OFF = 544;
+/** Translated code: why the last call returned (see accel/tcg ExitReason). */
+export const EXIT_OFF = 548;
+/** Translated code: high word of a 64-bit slow-path load, passed back from the helper. */
+export const SCRATCH_OFF = 552;
+/**
+ * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: nine Int32 arrays of
+ * TLB_ENTRIES entries each (tag lo, tag hi, host offset) × (read, write, fetch).
+ */
+export const TLB_OFF = 0x1000;
+export const TLB_ENTRIES = 1024;
+export const TLB_ARRAY_BYTES = TLB_ENTRIES * 4;
+export const TLB_R_LO = TLB_OFF;
+export const TLB_R_HI = TLB_OFF + TLB_ARRAY_BYTES;
+export const TLB_R_HOST = TLB_OFF + 2 * TLB_ARRAY_BYTES;
+export const TLB_W_LO = TLB_OFF + 3 * TLB_ARRAY_BYTES;
+export const TLB_W_HI = TLB_OFF + 4 * TLB_ARRAY_BYTES;
+export const TLB_W_HOST = TLB_OFF + 5 * TLB_ARRAY_BYTES;
+export const TLB_X_LO = TLB_OFF + 6 * TLB_ARRAY_BYTES;
+export const TLB_X_HI = TLB_OFF + 7 * TLB_ARRAY_BYTES;
+export const TLB_X_HOST = TLB_OFF + 8 * TLB_ARRAY_BYTES;
 export const STATE_BYTES = 0x10000; // one wasm page reserved for CPU state
 export const RAM_OFFSET = STATE_BYTES; // byte offset of guest RAM in the memory
 

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { ConfigError, MAX_RAM_BYTES, type MachineConfig, type MachineKind } from '../../../core/machine/types.js';
+import type { JitMode } from '../../../core/accel/tcg/tcg.js';
 import { parseMac } from '../../../core/net/backend.js';
 import { parseNetdev, type NetdevSpec } from '../net/netdev.js';
 
@@ -46,6 +47,8 @@ export interface ParsedOptions {
   /** undefined or 'default' → built-in SBI. */
   bios?: string;
   noReboot: boolean;
+  /** -accel tcg,jit=on|off|always (default: $TSVM_JIT, else on). */
+  jit?: JitMode;
   nographic: boolean;
   display?: 'none';
   serial: SerialMode;
@@ -233,7 +236,9 @@ const OPTIONS: OptionDef[] = [
     'property dumpdtb=file dumps the device tree blob to a file and exits\n' +
     'property accel=tcg selects the accelerator (only tcg)' },
   { names: ['cpu'], arg: 'cpu', help: "select CPU ('-cpu help' for list)" },
-  { names: ['accel'], arg: '[accel=]accelerator', help: 'select accelerator (only tcg)' },
+  { names: ['accel'], arg: '[accel=]accelerator[,jit=on|off|always]', help: 'select accelerator (only tcg)\n' +
+    'jit=on translates hot guest code to WebAssembly (default), jit=off interprets only,\n' +
+    'jit=always translates code the first time it runs (testing); default from $TSVM_JIT' },
   { names: ['smp'], arg: '[cpus=]n', help: 'set the number of CPUs (only 1 for now)' },
   { names: ['m'], arg: '[size=]megs', help: 'configure guest RAM size (default 128M)\n' +
     'a plain number is in MiB; optional suffix K, M, G or T' },
@@ -467,6 +472,12 @@ function checkDevices(o: ParsedOptions): void {
   }
 }
 
+/** The translator mode: on (hot code is translated), off (interpreter only), always (translate on first entry). */
+export function parseJit(where: string, v: string): JitMode {
+  if (v === 'on' || v === 'off' || v === 'always') return v;
+  throw new ConfigError(`${where}: invalid value '${v}' (use on, off or always)`);
+}
+
 function parseAccel(where: string, value: string): void {
   // accel=a:b:c picks the first available; only tcg is.
   const list = value.split(':');
@@ -561,6 +572,8 @@ export function parseArgs(argv: readonly string[], prog = 'tsvm-system-riscv64',
           if (key === 'accel') {
             if (v === 'help') return { action: 'print', text: 'Accelerators supported in tsvm:\ntcg\n' };
             parseAccel(where, v);
+          } else if (key === 'jit') {
+            o.jit = parseJit(`${where}: jit`, v);
           } else if (key === 'thread') {
             if (v !== 'single') throw new ConfigError(`${where}: only thread=single is supported`);
           } else {
@@ -729,6 +742,7 @@ export function loadConfig(o: ParsedOptions, read: FileReader = defaultReader): 
     bios,
     append: o.append ?? '',
     noReboot: o.noReboot,
+    jit: o.jit ?? (process.env.TSVM_JIT ? parseJit('TSVM_JIT', process.env.TSVM_JIT) : 'on'),
   };
   return { config, frontend: { serial: o.serial, dumpDtb: o.dumpDtb, nographic: o.nographic } };
 }

@@ -1,0 +1,453 @@
+/**
+ * Code generation: one region (region.ts) → one wasm function `(budget: i32) → i32` over the machine
+ * memory (target/riscv/state.ts layout).
+ *
+ * - Guest registers live in i64 locals: loaded at entry, stored back on the single exit path, so every
+ *   exit (end of region, trap, budget exhausted) commits exactly the state up to its instruction.
+ * - Blocks are laid out in address order inside `loop $L` as nested `block`s: a forward jump is a `br`
+ *   to the block's label, a fall-through costs nothing, a backward jump goes through one `br_table`.
+ * - Loads and stores look the TLB up inline (the tag compare also rejects misaligned addresses) and call
+ *   a JS helper on a miss; a helper that traps makes the code leave with the faulting pc (precise).
+ * - Each block first takes its instruction count from the budget, so instret is exact at every exit. A call
+ *   returns once the budget is spent: a slice overruns by less than one block.
+ */
+import { Op, FP_FIRST } from '../../target/riscv/insn-table.js';
+import { TLB_MASK } from '../../target/riscv/cpu.js';
+import {
+  DSET_OFF, EXIT_OFF, PC_OFF, SCRATCH_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
+} from '../../target/riscv/state.js';
+import { Bytes, T, W } from './wasm-emit.js';
+import { End, type Block, type Insn, bImm, jImm } from './region.js';
+
+/** Imported helper function indices (the order of HELPERS in tcg.ts). */
+export const enum H {
+  /** (lo, hi, size) → low word; high word at SCRATCH_OFF; sets EXIT_OFF on a trap. */
+  load = 0,
+  /** (lo, hi, size, vlo, vhi) → 0 done, 1 trapped, 2 done but leave (code page or MMIO written). */
+  store = 1,
+  /** (op, inst, raw) → same as store; executes one instruction on the in-memory state (A, F, D, MULH). */
+  exec = 2,
+}
+
+// Locals. Register xN lives in local L_X + N.
+const L_BUDGET = 0, L_NEXT = 1, L_A = 2, L_I = 3, L_DS = 4, L_S = 5, L_PC = 6, L_T = 7, L_X = 8;
+/** A second i64 temporary: x0 never has a local, so its slot is free. */
+const L_U = L_X;
+const I32_LOCALS = 5, I64_LOCALS = 2 + 32;
+
+const enum A { b = 0, h = 1, w = 2, d = 3 } // alignment hints (log2)
+
+export class RegionCompiler {
+  private c = new Bytes();
+  private used = 0; // bitmask of registers read or written
+  private written = 0;
+  private blocks: Block[] = [];
+  private index = new Map<number, number>();
+  /** Index of the block being emitted and the count of extra constructs (if/block) open in it. */
+  private cur = 0;
+  private extra = 0;
+  private baseLo = 0;
+  private baseHi = 0;
+
+  /** Compiles `blocks` of the page at virtual base (baseLo, baseHi), entered at block offset `entry`. */
+  compile(blocks: Block[], entry: number, baseLo: number, baseHi: number): Bytes {
+    this.c = new Bytes();
+    this.used = this.written = 0;
+    this.blocks = blocks;
+    this.index.clear();
+    blocks.forEach((b, i) => this.index.set(b.start, i));
+    this.baseLo = baseLo;
+    this.baseHi = baseHi;
+    const c = this.c;
+    const n = blocks.length;
+    c.u8(W.block).u8(T.void); // $exit
+    c.u8(W.loop).u8(T.void); // $L
+    for (let i = 0; i < n; i++) c.u8(W.block).u8(T.void);
+    c.get(L_NEXT).u8(W.br_table).uleb(n);
+    for (let i = 0; i < n; i++) c.uleb(i);
+    c.uleb(0);
+    for (let i = 0; i < n; i++) {
+      c.op(W.end);
+      this.cur = i;
+      this.extra = 0;
+      this.emitBlock(blocks[i]);
+    }
+    c.op(W.end); // $L
+    c.op(W.end); // $exit
+
+    const f = new Bytes();
+    f.uleb(2).uleb(I32_LOCALS).u8(T.i32).uleb(I64_LOCALS).u8(T.i64);
+    f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
+    for (let r = 1; r < 32; r++) if (this.used & (1 << r)) f.i32(0).mem(W.i64_load, A.d, X_OFF + 8 * r).set(L_X + r);
+    f.i32(this.index.get(entry)!).set(L_NEXT);
+    f.bytes(c.buf.subarray(0, c.len));
+    for (let r = 1; r < 32; r++) if (this.written & (1 << r)) f.i32(0).get(L_X + r).mem(W.i64_store, A.d, X_OFF + 8 * r);
+    f.i32(0).get(L_PC).mem(W.i64_store, A.d, PC_OFF);
+    f.get(L_BUDGET);
+    f.op(W.end);
+    return f;
+  }
+
+  // ------------------------------------------------------------------ control flow
+  /** Pushes the virtual address at page offset `off` (may lie outside the page). */
+  private pc(off: number): void {
+    const v = (this.baseLo >>> 0) + off;
+    const hi = (this.baseHi + Math.floor(v / 4294967296)) | 0;
+    this.c.i64(v | 0, hi);
+  }
+
+  private depthExit(): number {
+    return this.blocks.length - this.cur + this.extra;
+  }
+
+  /** Leaves the region with pc = page offset `off`. */
+  private exitTo(off: number): void {
+    this.pc(off);
+    this.c.set(L_PC).br(this.depthExit());
+  }
+
+  /** Continues at page offset `off`: a block of this region if there is one, else an exit. */
+  private jumpTo(off: number): void {
+    const j = off >= 0 && off < 4096 ? this.index.get(off) : undefined;
+    if (j === undefined) return this.exitTo(off);
+    const c = this.c;
+    if (j > this.cur) {
+      c.br(j - this.cur - 1 + this.extra);
+    } else {
+      c.i32(j).set(L_NEXT).br(this.blocks.length - 1 - this.cur + this.extra);
+    }
+  }
+
+  /** Gives back `unretired` instructions of the budget and leaves with pc = page offset `off`. */
+  private leave(unretired: number, off: number): void {
+    if (unretired !== 0) this.c.get(L_BUDGET).i32(unretired).op(W.i32_add).set(L_BUDGET);
+    this.exitTo(off);
+  }
+
+  private open(type: T): void {
+    this.c.u8(W.if).u8(type);
+    this.extra++;
+  }
+
+  private close(): void {
+    this.c.op(W.end);
+    this.extra--;
+  }
+
+  private emitBlock(b: Block): void {
+    const c = this.c;
+    const n = b.insns.length;
+    // Budget: taken for the whole block up front (a slice may overrun by one block, so every call makes
+    // progress); an early exit gives back what did not retire.
+    c.get(L_BUDGET).i32(0).op(W.i32_le_s);
+    this.open(T.void);
+    this.exitTo(b.start);
+    this.close();
+    c.get(L_BUDGET).i32(n).op(W.i32_sub).set(L_BUDGET);
+    const last = b.end === End.Fall || b.end === End.Stop ? n : n - 1;
+    for (let k = 0; k < last; k++) this.emitInsn(b.insns[k], n - k);
+    switch (b.end) {
+      case End.Fall:
+        this.jumpTo(b.next);
+        break;
+      case End.Stop:
+        this.exitTo(b.next);
+        break;
+      case End.Branch: {
+        const i = b.insns[n - 1];
+        this.cond(i);
+        this.open(T.void);
+        this.jumpTo(b.target);
+        this.close();
+        this.jumpTo(b.next);
+        break;
+      }
+      case End.Jump: {
+        const i = b.insns[n - 1];
+        this.pc(i.off + i.len);
+        this.setReg((i.inst >>> 7) & 31);
+        this.jumpTo(i.off + jImm(i.inst));
+        break;
+      }
+      case End.Indirect: {
+        const i = b.insns[n - 1];
+        this.getReg((i.inst >>> 15) & 31);
+        c.i64(i.inst >> 20, i.inst >> 31).op(W.i64_add).i64(-2, -1).op(W.i64_and).set(L_PC);
+        this.pc(i.off + i.len);
+        this.setReg((i.inst >>> 7) & 31);
+        c.br(this.depthExit());
+        break;
+      }
+    }
+    void bImm;
+  }
+
+  /** Pushes the i32 condition of a branch. */
+  private cond(i: Insn): void {
+    this.getReg((i.inst >>> 15) & 31);
+    this.getReg((i.inst >>> 20) & 31);
+    const ops: Partial<Record<Op, W>> = {
+      [Op.BEQ]: W.i64_eq, [Op.BNE]: W.i64_ne, [Op.BLT]: W.i64_lt_s, [Op.BGE]: W.i64_ge_s,
+      [Op.BLTU]: W.i64_lt_u, [Op.BGEU]: W.i64_ge_u,
+    };
+    this.c.op(ops[i.op]!);
+  }
+
+  // ------------------------------------------------------------------ registers
+  private getReg(r: number): void {
+    if (r === 0) {
+      this.c.i64(0, 0);
+      return;
+    }
+    this.used |= 1 << r;
+    this.c.get(L_X + r);
+  }
+
+  private setReg(r: number): void {
+    if (r === 0) {
+      this.c.op(W.drop);
+      return;
+    }
+    this.used |= 1 << r;
+    this.written |= 1 << r;
+    this.c.set(L_X + r);
+  }
+
+  /** Stores register r to the in-memory register file (before a helper reads it). */
+  private spill(r: number): void {
+    if (r === 0) return;
+    this.used |= 1 << r;
+    this.c.i32(0).get(L_X + r).mem(W.i64_store, A.d, X_OFF + 8 * r);
+  }
+
+  private reload(r: number): void {
+    if (r === 0) return;
+    this.c.i32(0).mem(W.i64_load, A.d, X_OFF + 8 * r);
+    this.setReg(r);
+  }
+
+  // ------------------------------------------------------------------ instructions
+  /** `left`: instructions of the block from this one to the end (what a trap here gives back). */
+  private emitInsn(i: Insn, left: number): void {
+    const c = this.c;
+    const inst = i.inst;
+    const rd = (inst >>> 7) & 31, rs1 = (inst >>> 15) & 31, rs2 = (inst >>> 20) & 31;
+    const imm = inst >> 20;
+    const r = this.getReg.bind(this);
+    const bin = (o: W) => { r(rs1); r(rs2); c.op(o); this.setReg(rd); };
+    const binImm = (o: W) => { r(rs1); c.i64(imm, imm >> 31); c.op(o); this.setReg(rd); };
+    const shImm = (o: W) => { r(rs1); c.i64((inst >>> 20) & 63, 0); c.op(o); this.setReg(rd); };
+    // 32-bit ops: compute on the low words, sign-extend the result (§4.2 "W" instructions).
+    const w32 = (o: W, rhs: () => void) => {
+      r(rs1); c.op(W.i32_wrap_i64); rhs(); c.op(o); c.op(W.i64_extend_i32_s); this.setReg(rd);
+    };
+    const rs2w = () => { r(rs2); c.op(W.i32_wrap_i64); };
+    const setLt = (o: W, rhs: () => void) => { r(rs1); rhs(); c.op(o); c.op(W.i64_extend_i32_u); this.setReg(rd); };
+    switch (i.op) {
+      case Op.LUI: c.i64(inst & -4096, inst >> 31); this.setReg(rd); break;
+      case Op.AUIPC: this.pc(i.off + (inst & -4096)); this.setReg(rd); break;
+      case Op.ADDI: binImm(W.i64_add); break;
+      case Op.XORI: binImm(W.i64_xor); break;
+      case Op.ORI: binImm(W.i64_or); break;
+      case Op.ANDI: binImm(W.i64_and); break;
+      case Op.SLTI: setLt(W.i64_lt_s, () => c.i64(imm, imm >> 31)); break;
+      case Op.SLTIU: setLt(W.i64_lt_u, () => c.i64(imm, imm >> 31)); break;
+      case Op.SLLI: shImm(W.i64_shl); break;
+      case Op.SRLI: shImm(W.i64_shr_u); break;
+      case Op.SRAI: shImm(W.i64_shr_s); break;
+      case Op.ADD: bin(W.i64_add); break;
+      case Op.SUB: bin(W.i64_sub); break;
+      case Op.SLL: bin(W.i64_shl); break; // wasm masks the shift amount to 6 bits, as RV64 does
+      case Op.SRL: bin(W.i64_shr_u); break;
+      case Op.SRA: bin(W.i64_shr_s); break;
+      case Op.SLT: setLt(W.i64_lt_s, () => r(rs2)); break;
+      case Op.SLTU: setLt(W.i64_lt_u, () => r(rs2)); break;
+      case Op.XOR: bin(W.i64_xor); break;
+      case Op.OR: bin(W.i64_or); break;
+      case Op.AND: bin(W.i64_and); break;
+      case Op.ADDIW: w32(W.i32_add, () => c.i32(imm)); break;
+      case Op.SLLIW: w32(W.i32_shl, () => c.i32((inst >>> 20) & 31)); break;
+      case Op.SRLIW: w32(W.i32_shr_u, () => c.i32((inst >>> 20) & 31)); break;
+      case Op.SRAIW: w32(W.i32_shr_s, () => c.i32((inst >>> 20) & 31)); break;
+      case Op.ADDW: w32(W.i32_add, rs2w); break;
+      case Op.SUBW: w32(W.i32_sub, rs2w); break;
+      case Op.SLLW: w32(W.i32_shl, rs2w); break;
+      case Op.SRLW: w32(W.i32_shr_u, rs2w); break;
+      case Op.SRAW: w32(W.i32_shr_s, rs2w); break;
+      case Op.MUL: bin(W.i64_mul); break;
+      case Op.MULW: w32(W.i32_mul, rs2w); break;
+      case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: this.div64(i.op, rd, rs1, rs2); break;
+      case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: this.div32(i.op, rd, rs1, rs2); break;
+      case Op.FENCE: break;
+      case Op.LB: this.load(i, W.i64_load8_s, 1, left); break;
+      case Op.LBU: this.load(i, W.i64_load8_u, 1, left); break;
+      case Op.LH: this.load(i, W.i64_load16_s, 2, left); break;
+      case Op.LHU: this.load(i, W.i64_load16_u, 2, left); break;
+      case Op.LW: this.load(i, W.i64_load32_s, 4, left); break;
+      case Op.LWU: this.load(i, W.i64_load32_u, 4, left); break;
+      case Op.LD: this.load(i, W.i64_load, 8, left); break;
+      case Op.SB: this.store(i, W.i64_store8, 1, left); break;
+      case Op.SH: this.store(i, W.i64_store16, 2, left); break;
+      case Op.SW: this.store(i, W.i64_store32, 4, left); break;
+      case Op.SD: this.store(i, W.i64_store, 8, left); break;
+      default:
+        // A (LR/SC/AMO), F and D, MULH*: one helper call on the in-memory state.
+        if (i.op >= Op.LR_W || i.op === Op.MULH || i.op === Op.MULHSU || i.op === Op.MULHU || i.op >= FP_FIRST) {
+          this.helper(i, left);
+          break;
+        }
+        throw new Error(`tcg: no code for op ${i.op}`);
+    }
+  }
+
+  /** DIV/DIVU/REM/REMU with RISC-V's results for division by zero and overflow (§7.2), which wasm traps on. */
+  private div64(op: Op, rd: number, rs1: number, rs2: number): void {
+    const c = this.c;
+    this.getReg(rs1); c.set(L_T);
+    this.getReg(rs2); c.set(L_U);
+    c.get(L_U).op(W.i64_eqz);
+    this.open(T.i64);
+    if (op === Op.DIV || op === Op.DIVU) c.i64(-1, -1); else c.get(L_T);
+    c.op(W.else);
+    if (op === Op.DIV || op === Op.REM) {
+      c.get(L_U).i64(-1, -1).op(W.i64_eq);
+      this.open(T.i64);
+      if (op === Op.DIV) c.i64(0, 0).get(L_T).op(W.i64_sub); else c.i64(0, 0);
+      c.op(W.else);
+      c.get(L_T).get(L_U).op(op === Op.DIV ? W.i64_div_s : W.i64_rem_s);
+      this.close();
+    } else {
+      c.get(L_T).get(L_U).op(op === Op.DIVU ? W.i64_div_u : W.i64_rem_u);
+    }
+    this.close();
+    this.setReg(rd);
+  }
+
+  private div32(op: Op, rd: number, rs1: number, rs2: number): void {
+    const c = this.c;
+    this.getReg(rs1); c.op(W.i32_wrap_i64).set(L_A);
+    this.getReg(rs2); c.op(W.i32_wrap_i64).set(L_S);
+    c.get(L_S).op(W.i32_eqz);
+    this.open(T.i32);
+    if (op === Op.DIVW || op === Op.DIVUW) c.i32(-1); else c.get(L_A);
+    c.op(W.else);
+    if (op === Op.DIVW || op === Op.REMW) {
+      c.get(L_S).i32(-1).op(W.i32_eq);
+      this.open(T.i32);
+      if (op === Op.DIVW) c.i32(0).get(L_A).op(W.i32_sub); else c.i32(0);
+      c.op(W.else);
+      c.get(L_A).get(L_S).op(op === Op.DIVW ? W.i32_div_s : W.i32_rem_s);
+      this.close();
+    } else {
+      c.get(L_A).get(L_S).op(op === Op.DIVUW ? W.i32_div_u : W.i32_rem_u);
+    }
+    this.close();
+    c.op(W.i64_extend_i32_s);
+    this.setReg(rd);
+  }
+
+  /**
+   * Effective address into L_T (i64) and L_A (low word), TLB index × 4 into L_I, and pushes the tag
+   * test. The tag is page aligned, so comparing it with the address masked by (-4096 | size-1) also
+   * sends misaligned accesses to the slow path.
+   */
+  private tlbTest(rs1: number, imm: number, size: number, tagLo: number, tagHi: number): void {
+    const c = this.c;
+    this.getReg(rs1);
+    c.i64(imm, imm >> 31).op(W.i64_add).tee(L_T).op(W.i32_wrap_i64).tee(L_A);
+    c.i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).get(L_DS).op(W.i32_add).tee(L_I);
+    c.mem(W.i32_load, A.w, tagLo);
+    c.get(L_A).i32(-4096 | (size - 1)).op(W.i32_and).op(W.i32_eq);
+    c.get(L_I).mem(W.i32_load, A.w, tagHi);
+    c.get(L_T).i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq);
+    c.op(W.i32_and);
+  }
+
+  /** Host address of the access: TLB host base of the page + page offset. */
+  private hostAddr(host: number): void {
+    this.c.get(L_I).mem(W.i32_load, A.w, host).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
+  }
+
+  private addrHi(): void {
+    this.c.get(L_T).i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64);
+  }
+
+  private load(i: Insn, o: W, size: number, left: number): void {
+    const c = this.c;
+    const rd = (i.inst >>> 7) & 31;
+    this.tlbTest((i.inst >>> 15) & 31, i.inst >> 20, size, TLB_R_LO, TLB_R_HI);
+    this.open(T.i64);
+    this.hostAddr(TLB_R_HOST);
+    c.mem(o, 0, 0);
+    c.op(W.else);
+    c.get(L_A);
+    this.addrHi();
+    c.i32(size).call(H.load).set(L_S);
+    c.i32(0).mem(W.i32_load, A.w, EXIT_OFF);
+    this.open(T.void);
+    this.leave(left, i.off);
+    this.close();
+    c.get(L_S);
+    switch (o) {
+      case W.i64_load8_s: c.op(W.i64_extend_i32_u).op(W.i64_extend8_s); break;
+      case W.i64_load8_u: c.i32(0xff).op(W.i32_and).op(W.i64_extend_i32_u); break;
+      case W.i64_load16_s: c.op(W.i64_extend_i32_u).op(W.i64_extend16_s); break;
+      case W.i64_load16_u: c.i32(0xffff).op(W.i32_and).op(W.i64_extend_i32_u); break;
+      case W.i64_load32_s: c.op(W.i64_extend_i32_s); break;
+      case W.i64_load32_u: c.op(W.i64_extend_i32_u); break;
+      default:
+        c.op(W.i64_extend_i32_u).i32(0).mem(W.i64_load32_u, A.w, SCRATCH_OFF).i64(32, 0).op(W.i64_shl).op(W.i64_or);
+    }
+    this.close();
+    this.setReg(rd);
+  }
+
+  private store(i: Insn, o: W, size: number, left: number): void {
+    const c = this.c;
+    const inst = i.inst;
+    const rs2 = (inst >>> 20) & 31;
+    const imm = ((inst >> 25) << 5) | ((inst >>> 7) & 31);
+    this.tlbTest((inst >>> 15) & 31, imm, size, TLB_W_LO, TLB_W_HI);
+    this.open(T.void);
+    this.hostAddr(TLB_W_HOST);
+    this.getReg(rs2);
+    c.mem(o, 0, 0);
+    c.op(W.else);
+    c.get(L_A);
+    this.addrHi();
+    c.i32(size);
+    this.getReg(rs2); c.op(W.i32_wrap_i64);
+    this.getReg(rs2); c.i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64);
+    c.call(H.store);
+    this.afterHelper(i, left);
+    this.close();
+  }
+
+  /** After a helper that returned a status: 1 → leave at this instruction (trap), 2 → leave after it. */
+  private afterHelper(i: Insn, left: number): void {
+    const c = this.c;
+    c.tee(L_S);
+    this.open(T.void);
+    c.get(L_S).i32(1).op(W.i32_eq);
+    this.open(T.void);
+    this.leave(left, i.off);
+    this.close();
+    this.leave(left - 1, i.off + i.len);
+    this.close();
+  }
+
+  private helper(i: Insn, left: number): void {
+    const c = this.c;
+    const inst = i.inst;
+    const rd = (inst >>> 7) & 31, rs1 = (inst >>> 15) & 31, rs2 = (inst >>> 20) & 31;
+    // The helper works on the in-memory register file: give it the operands, take rd back. Spilling and
+    // reloading the integer registers named by the fields is harmless when they are FP registers.
+    this.spill(rs1);
+    this.spill(rs2);
+    this.spill(rd);
+    c.i32(i.op).i32(inst).i32(i.raw).call(H.exec).set(L_S);
+    this.reload(rd);
+    c.get(L_S);
+    this.afterHelper(i, left);
+  }
+}

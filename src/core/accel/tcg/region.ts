@@ -1,0 +1,147 @@
+/**
+ * Region formation: from an entry pc, the basic blocks of one guest page reachable through direct
+ * branches and jumps, decoded once through the shared encoding table (decode.ts, rvc.ts). A region is
+ * the translation unit: one wasm function, registers in locals, blocks linked by direct branches.
+ *
+ * A region never leaves its 4 KiB page, so one instruction-fetch translation covers all of it, and
+ * invalidating a physical page drops every region that was read from it.
+ */
+import { decode } from '../../target/riscv/decode.js';
+import { Op } from '../../target/riscv/insn-table.js';
+import { RVC_TABLE } from '../../target/riscv/rvc.js';
+
+export interface Insn {
+  /** Byte offset of the instruction in its page. */
+  off: number;
+  /** The 32-bit instruction (compressed ones expanded) and the raw word as fetched (for xtval). */
+  inst: number;
+  raw: number;
+  op: Op;
+  len: number;
+}
+
+export const enum End {
+  /** Continues at `next` (the following instruction, or a block that starts there). */
+  Fall,
+  /** Conditional branch: `target` when taken, `next` otherwise. */
+  Branch,
+  /** JAL: `target`. */
+  Jump,
+  /** JALR: the target is computed at run time; back to the dispatcher. */
+  Indirect,
+  /** Stops before an instruction the translator leaves to the interpreter: back to the dispatcher at `next`. */
+  Stop,
+}
+
+export interface Block {
+  start: number;
+  insns: Insn[];
+  end: End;
+  /** Page offsets of successors; may lie outside the page (then they are exits). */
+  next: number;
+  target: number;
+}
+
+/** Limits that bound compile time and code size per region (measured: see bench/RESULTS.md). */
+export const MAX_BLOCKS = 64;
+export const MAX_BLOCK_INSNS = 128;
+
+/**
+ * Instructions that end a region before them: they change privilege, translation or interrupt state,
+ * or are rare enough that the interpreter's version is the only one (CSRs, xRET, WFI, SFENCE.VMA, ...).
+ */
+export function stopsRegion(op: Op): boolean {
+  switch (op) {
+    case Op.ILLEGAL: case Op.ECALL: case Op.EBREAK: case Op.SRET: case Op.MRET: case Op.WFI:
+    case Op.SFENCE_VMA: case Op.FENCE_I:
+    case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
+      return true;
+    default:
+      return op >= Op.COUNT;
+  }
+}
+
+function isBranch(op: Op): boolean {
+  return op >= Op.BEQ && op <= Op.BGEU;
+}
+
+/** B-type immediate (Unprivileged ISA §2.5). */
+export function bImm(inst: number): number {
+  return ((inst >> 31) << 12) | (((inst >>> 7) & 1) << 11) | (((inst >>> 25) & 63) << 5) | (((inst >>> 8) & 15) << 1);
+}
+
+/** J-type immediate (§2.5). */
+export function jImm(inst: number): number {
+  return ((inst >> 31) << 20) | (inst & 0xff000) | (((inst >>> 20) & 1) << 11) | (((inst >>> 21) & 1023) << 1);
+}
+
+/**
+ * Decodes the region starting at page offset `entry` of the page whose bytes start at `u16` index
+ * `page16` (host byte offset / 2). Returns the blocks in address order, or null if the entry itself is
+ * an instruction the translator leaves to the interpreter.
+ */
+export function formRegion(u16: Uint16Array, page16: number, entry: number): Block[] | null {
+  const blocks = new Map<number, Block>();
+  const work = [entry];
+  while (work.length > 0 && blocks.size < MAX_BLOCKS) {
+    const start = work.pop()!;
+    if (blocks.has(start)) continue;
+    const b: Block = { start, insns: [], end: End.Fall, next: start, target: 0 };
+    let off = start;
+    for (;;) {
+      if (off >= 4096 || (off !== start && blocks.has(off)) || b.insns.length >= MAX_BLOCK_INSNS) {
+        b.end = End.Fall;
+        b.next = off;
+        break;
+      }
+      const lo16 = u16[page16 + (off >> 1)];
+      const full = (lo16 & 3) === 3;
+      // An instruction that straddles the page end is left to the interpreter (two fetch translations).
+      if (full && off === 4094) {
+        b.end = End.Stop;
+        b.next = off;
+        break;
+      }
+      const raw = full ? lo16 | (u16[page16 + (off >> 1) + 1] << 16) : lo16;
+      const inst = full ? raw : RVC_TABLE[raw];
+      const op = inst === 0 ? Op.ILLEGAL : decode(inst);
+      if (stopsRegion(op)) {
+        b.end = End.Stop;
+        b.next = off;
+        break;
+      }
+      const len = full ? 4 : 2;
+      b.insns.push({ off, inst, raw, op, len });
+      off += len;
+      if (isBranch(op)) {
+        b.end = End.Branch;
+        b.next = off;
+        b.target = off - len + bImm(inst);
+        break;
+      }
+      if (op === Op.JAL) {
+        b.end = End.Jump;
+        b.next = off;
+        b.target = off - len + jImm(inst);
+        break;
+      }
+      if (op === Op.JALR) {
+        b.end = End.Indirect;
+        b.next = off;
+        break;
+      }
+    }
+    if (b.insns.length === 0) {
+      if (start === entry) return null;
+      continue; // a block that would start with a stopping instruction is just an exit to it
+    }
+    blocks.set(start, b);
+    if (b.end === End.Branch || b.end === End.Jump) {
+      if (b.target >= 0 && b.target < 4096) work.push(b.target);
+    }
+    if (b.end === End.Branch || b.end === End.Fall) {
+      if (b.next < 4096) work.push(b.next);
+    }
+  }
+  return [...blocks.values()].sort((a, b) => a.start - b.start);
+}
