@@ -18,6 +18,8 @@ export interface Machine {
   run(): Promise<ExitStatus>;
   stop(status: ExitStatus): void;
   dtb(): Uint8Array;
+  /** Counters for diagnostics (translator statistics, instructions retired). */
+  stats(): Record<string, number>;
 }
 
 /** What a board wiring returns to the generic machine. */
@@ -89,6 +91,10 @@ class RiscvMachine implements Machine {
 
   dtb(): Uint8Array {
     return this.board.dtb;
+  }
+
+  stats(): Record<string, number> {
+    return { instret: this.cpu.instret, ...this.tcg?.stats };
   }
 
   stop(status: ExitStatus): void {

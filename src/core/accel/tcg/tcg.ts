@@ -24,7 +24,7 @@ import * as m64 from '../../target/riscv/int64.js';
 import { EXIT_OFF, DSET_OFF, PC_OFF, RAM_OFFSET, SCRATCH_OFF, X_SINK } from '../../target/riscv/state.js';
 import { formRegion } from './region.js';
 import { RegionCompiler } from './codegen.js';
-import { assemble, T, type FuncType } from './wasm-emit.js';
+import { assemble, T, type Bytes, type FuncType } from './wasm-emit.js';
 
 export type JitMode = 'off' | 'on' | 'always';
 
@@ -33,11 +33,16 @@ export const HOT_THRESHOLD = 50;
 const HOT_BITS = 16;
 const JC_BITS = 12;
 const JC_SIZE = 1 << JC_BITS;
+/** Regions per compiled module in the default (asynchronous) mode. */
+const BATCH = 32;
 export const MAX_REGIONS = 16384;
 export const MAX_CODE_BYTES = 64 << 20;
 
 interface Region {
-  fn: (budget: number) => number;
+  /** The translated function; null until its batch is compiled. */
+  fn: ((budget: number) => number) | null;
+  /** The function body while it waits for compilation. */
+  body: Bytes | null;
   pcLo: number;
   pcHi: number;
   /** Host byte offset of the code page, and its index in RAM pages. */
@@ -61,10 +66,18 @@ export interface TcgStats {
   flushes: number;
   invalidations: number;
   compileMs: number;
+  /** Time spent generating code (main thread), and compiled batches. */
+  genMs: number;
+  batches: number;
+  /** Calls into translated code, and instructions retired there. */
+  calls: number;
+  jitInsns: number;
+  /** Interpreter runs started by the dispatcher. */
+  interpCalls: number;
 }
 
 export class Tcg {
-  readonly stats: TcgStats = { regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: 0 };
+  readonly stats: TcgStats = { regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: 0, genMs: 0, batches: 0, calls: 0, jitInsns: 0, interpCalls: 0 };
   private readonly i32: Int32Array;
   private readonly hot: Uint8Array;
   private readonly codePages: Uint8Array;
@@ -80,10 +93,18 @@ export class Tcg {
   private readonly compiler = new RegionCompiler();
   private readonly imports: WebAssembly.Imports;
   private readonly initialHot: number;
+  /** Regions generated but not compiled yet, and batches being compiled. */
+  private pending: Region[] = [];
+  private inFlight = 0;
+  /** Bumped by flush(): batches compiled for an older epoch are dropped. */
+  private epoch = 0;
+  /** jit=always compiles each region at once, synchronously (deterministic, for tests). */
+  private readonly sync: boolean;
 
   constructor(private readonly cpu: Cpu, mode: Exclude<JitMode, 'off'>, private readonly now: () => number = () => 0) {
     this.i32 = cpu.i32;
     this.initialHot = mode === 'always' ? 0 : HOT_THRESHOLD;
+    this.sync = mode === 'always';
     this.hot = new Uint8Array(1 << HOT_BITS).fill(this.initialHot);
     this.codePages = new Uint8Array(Math.ceil((cpu.ramEnd - cpu.ramBase) / 4096));
     cpu.hot = this.hot;
@@ -101,6 +122,12 @@ export class Tcg {
 
   /** Runs up to `budget` instructions: the contract of interp.run(). */
   run(budget: number): void {
+    this.runSlice(budget);
+    // Whatever became hot during the slice goes to the compiler now rather than waiting for a full batch.
+    if (this.pending.length > 0 && this.inFlight === 0) this.compilePending();
+  }
+
+  private runSlice(budget: number): void {
     const cpu = this.cpu;
     checkInterrupts(cpu);
     if (cpu.idle) {
@@ -111,16 +138,19 @@ export class Tcg {
     const jcLo = this.jcLo, jcHi = this.jcHi, jcRegion = this.jcRegion;
     const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;
     while (budget > 0) {
+      // Interrupts are taken between regions: a device, a CSR write or an xRET may have made one pending.
+      if ((cpu.mip & cpu.mie) !== 0) checkInterrupts(cpu);
       const pcLo = cpu.pcLo, pcHi = cpu.pcHi;
       const set = cpu.xset;
       const j = ((pcLo >>> 1) & (JC_SIZE - 1)) | ((set >> TLB_BITS) << JC_BITS);
       const ti = ((pcLo >>> 12) & TLB_MASK) + set;
       let r = jcRegion[j];
-      if (r === undefined || jcLo[j] !== pcLo || jcHi[j] !== pcHi || !r.valid ||
+      if (r === undefined || r.fn === null || jcLo[j] !== pcLo || jcHi[j] !== pcHi || !r.valid ||
           xTagLo[ti] !== (pcLo & -4096) || xTagHi[ti] !== pcHi || xHost[ti] !== r.host) {
         r = this.lookup(pcLo, pcHi, j);
         if (r === undefined) {
           const before = cpu.instret;
+          this.stats.interpCalls++;
           interpret(cpu, budget);
           budget -= cpu.instret - before;
           if (cpu.idle || cpu.stopRequested) return;
@@ -128,8 +158,10 @@ export class Tcg {
         }
       }
       i32[DSET_OFF >> 2] = cpu.dset;
-      const left = r.fn(budget);
+      const left = r.fn!(budget);
       cpu.instret += budget - left;
+      this.stats.calls++;
+      this.stats.jitInsns += budget - left;
       budget = left;
       cpu.pcLo = i32[PC_OFF >> 2];
       cpu.pcHi = i32[(PC_OFF >> 2) + 1];
@@ -138,7 +170,6 @@ export class Tcg {
         enterTrap(cpu, cpu.pcLo, cpu.pcHi, cpu.trapCause, false, cpu.trapTvalLo, cpu.trapTvalHi);
       }
       if (cpu.stopRequested) return;
-      if ((cpu.mip & cpu.mie) !== 0) checkInterrupts(cpu);
     }
   }
 
@@ -167,12 +198,17 @@ export class Tcg {
         return undefined;
       }
     }
+    if (r.fn === null) return undefined; // waiting for its batch: interpret meanwhile
     this.jcLo[j] = pcLo;
     this.jcHi[j] = pcHi;
     this.jcRegion[j] = r;
     return r;
   }
 
+  /**
+   * Generates the region's function and queues it for compilation; returns it (not yet runnable: fn is null
+   * until its batch is compiled), or undefined if the entry instruction is left to the interpreter.
+   */
   private translate(pcLo: number, pcHi: number, pa: number): Region | undefined {
     const cpu = this.cpu;
     const page = Math.floor((pa - cpu.ramBase) / 4096);
@@ -182,23 +218,71 @@ export class Tcg {
     if (blocks === null) return undefined;
     if (this.stats.regions >= MAX_REGIONS || this.stats.codeBytes >= MAX_CODE_BYTES) this.flush();
     const body = this.compiler.compile(blocks, pa % 4096, pcLo & -4096, pcHi);
-    const bytes = assemble({
-      types: TYPES, imports: HELPERS, memory: true, table: false,
-      funcs: [{ type: 0, body }], exports: [{ name: 'f', func: HELPERS.length }],
-    });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const r: Region = { fn: inst.exports.f as (b: number) => number, pcLo, pcHi, host, page, valid: true };
+    const r: Region = { fn: null, pcLo, pcHi, host, page, valid: true, body };
     push(this.byPa, pa, r);
     push(this.byPage, page, r);
+    // From now on a store to the page invalidates the region, even before it is compiled.
     if (this.codePages[page] === 0) {
       this.codePages[page] = 1;
       cpu.protectCodePage(page);
     }
     this.stats.regions++;
     this.stats.translations++;
-    this.stats.codeBytes += bytes.length;
-    this.stats.compileMs += this.now() - t0;
+    this.stats.codeBytes += body.len;
+    this.stats.genMs += this.now() - t0;
+    this.pending.push(r);
+    if (this.sync) this.compilePending();
+    else if (this.pending.length >= BATCH) this.compilePending();
     return r;
+  }
+
+  /**
+   * Compiles the queued regions as one module. A module costs about 0.4 ms to create and instantiate
+   * whatever its size, a function about 15 µs more (measured, RESULTS.md), so regions are batched; in the
+   * default mode compilation runs on V8's background threads and the batch is installed when it is done
+   * (the machine loop yields to the event loop every few milliseconds).
+   */
+  compilePending(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending.filter((r) => r.valid);
+    this.pending = [];
+    if (batch.length === 0) return;
+    const bytes = assemble({
+      types: TYPES, imports: HELPERS, memory: true, table: false,
+      funcs: batch.map((r) => ({ type: 0, body: r.body! })),
+      exports: batch.map((_, i) => ({ name: `f${i}`, func: HELPERS.length + i })),
+    });
+    for (const r of batch) r.body = null;
+    const epoch = this.epoch;
+    if (this.sync) {
+      const t0 = this.now();
+      this.install(batch, new WebAssembly.Module(bytes), epoch);
+      this.stats.compileMs += this.now() - t0;
+      return;
+    }
+    this.inFlight++;
+    WebAssembly.compile(bytes).then(
+      (mod) => {
+        this.inFlight--;
+        const t0 = this.now();
+        this.install(batch, mod, epoch);
+        this.stats.compileMs += this.now() - t0;
+      },
+      (e) => {
+        this.inFlight--;
+        this.cpu.env.warn(`tcg: compilation failed: ${e}`);
+      },
+    );
+  }
+
+  private install(batch: Region[], mod: WebAssembly.Module, epoch: number): void {
+    if (epoch !== this.epoch) return; // flushed meanwhile
+    const inst = new WebAssembly.Instance(mod, this.imports);
+    const ex = inst.exports;
+    batch.forEach((r, i) => {
+      if (r.valid) r.fn = ex[`f${i}`] as (budget: number) => number;
+    });
+    this.stats.batches++;
   }
 
   /** A store (CPU or device) reached a page with translated code: drop the page's regions. */
@@ -238,6 +322,8 @@ export class Tcg {
     this.failed.clear();
     this.jcRegion.fill(undefined);
     this.codePages.fill(0);
+    this.pending = [];
+    this.epoch++;
     this.stats.regions = 0;
     this.stats.codeBytes = 0;
     this.stats.flushes++;

@@ -30,6 +30,8 @@ export interface CpuEnv {
 export const TLB_BITS = 8;
 const TLB_SIZE = 1 << TLB_BITS;
 export const TLB_MASK = TLB_SIZE - 1;
+/** Tag of an empty TLB entry (see flushTlb). */
+export const TLB_INVALID = 0x800;
 /**
  * TLB sets by effective privilege: 0 U, 1 S, 2 M (bare unless MPRV), 3 S with mstatus.SUM. Linux
  * toggles SUM around every user-memory access; with its own set that costs no flush.
@@ -231,10 +233,11 @@ export class Cpu implements FpContext, HartInterrupts {
   }
 
   flushTlb(): void {
-    // Tag value 1 never equals a page-aligned address.
-    this.rTagLo.fill(1);
-    this.wTagLo.fill(1);
-    this.xTagLo.fill(1);
+    // An invalid tag: 0x800 never equals a page-aligned address, nor one masked with -4096 | (size - 1) as
+    // translated code compares it (so a misaligned access to page 0 cannot hit an empty entry).
+    this.rTagLo.fill(TLB_INVALID);
+    this.wTagLo.fill(TLB_INVALID);
+    this.xTagLo.fill(TLB_INVALID);
     this.superCount = 0;
     this.tlbEpoch = (this.tlbEpoch + 1) | 0;
   }
@@ -255,6 +258,7 @@ export class Cpu implements FpContext, HartInterrupts {
       pa = vaHi * 4294967296 + (vaLo >>> 0);
     } else {
       const r = walk(this, vaLo, vaHi, acc, effPriv, (this.mstatus & MSTATUS_SUM) !== 0, (this.mstatus & MSTATUS_MXR) !== 0);
+      if (r === -2) return this.accessFault(acc, vaLo, vaHi); // the PTE itself is not in RAM (§4.3.2 step 2)
       if (r < 0) {
         const cause = acc === ACC_X ? Cause.FETCH_PAGE : acc === ACC_W ? Cause.STORE_PAGE : Cause.LOAD_PAGE;
         return this.raise(cause, vaLo, vaHi);
@@ -306,9 +310,9 @@ export class Cpu implements FpContext, HartInterrupts {
     }
     const i = (vaLo >>> 12) & TLB_MASK;
     for (let set = 0; set < TLB_SETS * TLB_SIZE; set += TLB_SIZE) {
-      this.rTagLo[set + i] = 1;
-      this.wTagLo[set + i] = 1;
-      this.xTagLo[set + i] = 1;
+      this.rTagLo[set + i] = TLB_INVALID;
+      this.wTagLo[set + i] = TLB_INVALID;
+      this.xTagLo[set + i] = TLB_INVALID;
     }
     const giga = vaHi * 4 + (vaLo >>> 30);
     const tera = vaHi >> 7;
@@ -321,8 +325,8 @@ export class Cpu implements FpContext, HartInterrupts {
       const tl = kind === ACC_R ? this.rTagLo : kind === ACC_W ? this.wTagLo : this.xTagLo;
       const th = kind === ACC_R ? this.rTagHi : kind === ACC_W ? this.wTagHi : this.xTagHi;
       const t = tl[j];
-      if (t === 1) continue;
-      if (th[j] * 4 + (t >>> 30) === giga || (sv48 && th[j] >> 7 === tera)) tl[j] = 1;
+      if (t === TLB_INVALID) continue;
+      if (th[j] * 4 + (t >>> 30) === giga || (sv48 && th[j] >> 7 === tera)) tl[j] = TLB_INVALID;
       else this.superSlots[keep++] = slot;
     }
     this.superCount = keep;
@@ -364,7 +368,7 @@ export class Cpu implements FpContext, HartInterrupts {
   protectCodePage(page: number): void {
     const host = RAM_OFFSET + page * 4096;
     const wHost = this.wHost, wTagLo = this.wTagLo;
-    for (let i = 0; i < wHost.length; i++) if (wHost[i] === host) wTagLo[i] = 1;
+    for (let i = 0; i < wHost.length; i++) if (wHost[i] === host) wTagLo[i] = TLB_INVALID;
   }
 
   // ---------------------------------------------------------------- physical access (walker, loaders)

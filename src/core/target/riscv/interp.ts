@@ -68,7 +68,9 @@ export function run(cpu: Cpu, budget: number): void {
   let pcHi = cpu.pcHi;
   const start = budget;
   // With the translator on: taken branches count their target down in `hot` and stop the slice at a hot
-  // (or already translated) target so that the dispatcher can run or translate it. `stash` keeps the budget.
+  // (or already translated) target so that the dispatcher can run or translate it. Every early stop
+  // (that, WFI, a CSR write or xRET that makes an interrupt pending) keeps the unused budget in `stash`,
+  // so instret counts only what retired.
   const hot = cpu.hot;
   let stash = 0;
   let base = cpu.instret;
@@ -292,7 +294,7 @@ export function run(cpu: Cpu, budget: number): void {
               cpu.pcLo = pcLo; cpu.pcHi = pcHi;
               if (cpu.env.sbiCall(cpu)) {
                 fPage = 1;
-                if (cpu.stopRequested || pendingInterrupt(cpu) >= 0) budget = 0;
+                if (cpu.stopRequested || pendingInterrupt(cpu) >= 0) { stash = budget; budget = 0; }
                 break;
               }
             }
@@ -302,17 +304,18 @@ export function run(cpu: Cpu, budget: number): void {
           case Op.MRET:
             if (cpu.priv !== Priv.M) { cpu.curInst = raw; cpu.illegal(); }
             mret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi; fPage = 1;
-            if (pendingInterrupt(cpu) >= 0) budget = 0;
+            if (pendingInterrupt(cpu) >= 0) { stash = budget; budget = 0; }
             continue;
           case Op.SRET:
             if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TSR))) { cpu.curInst = raw; cpu.illegal(); }
             sret(cpu); pcLo = cpu.pcLo; pcHi = cpu.pcHi; fPage = 1;
-            if (pendingInterrupt(cpu) >= 0) budget = 0;
+            if (pendingInterrupt(cpu) >= 0) { stash = budget; budget = 0; }
             continue;
           case Op.WFI:
             if (cpu.priv === Priv.U || (cpu.priv === Priv.S && (cpu.mstatus & MSTATUS_TW))) { cpu.curInst = raw; cpu.illegal(); }
             // Idle the host until an interrupt is pending, enabled or not (§3.3.3).
             if ((cpu.mip & cpu.mie) === 0) cpu.idle = true;
+            stash = budget;
             budget = 0;
             break;
           case Op.SFENCE_VMA:
@@ -340,7 +343,7 @@ export function run(cpu: Cpu, budget: number): void {
             }
             base = cpu.instret - (start - budget - 1);
             x[rd] = oL; x[rd + 1] = oH;
-            if (pendingInterrupt(cpu) >= 0 || cpu.stopRequested) budget = 0;
+            if (pendingInterrupt(cpu) >= 0 || cpu.stopRequested) { stash = budget; budget = 0; }
             break;
           }
           case Op.ILLEGAL:

@@ -156,6 +156,7 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
     host.start();
     devices.start();
     const status = stopped ?? (await machine.run());
+    if (process.env.TSVM_STATS) process.stderr.write(`tsvm: ${JSON.stringify(machine.stats())}\n`);
     host.close();
     await host.flush();
     for (const s of signals) process.removeListener(s, onSignal);
