@@ -33,7 +33,9 @@ export const enum H {
 const L_BUDGET = 0, L_NEXT = 1, L_A = 2, L_I = 3, L_DS = 4, L_S = 5, L_PC = 6, L_T = 7, L_X = 8;
 /** A second i64 temporary: x0 never has a local, so its slot is free. */
 const L_U = L_X;
-const I32_LOCALS = 5, I64_LOCALS = 2 + 32;
+/** Virtual address of the region's page, from the entry pc: code is position independent. */
+const L_BASE = L_X + 32;
+const I32_LOCALS = 5, I64_LOCALS = 2 + 32 + 1;
 
 const enum A { b = 0, h = 1, w = 2, d = 3 } // alignment hints (log2)
 
@@ -46,18 +48,18 @@ export class RegionCompiler {
   /** Index of the block being emitted and the count of extra constructs (if/block) open in it. */
   private cur = 0;
   private extra = 0;
-  private baseLo = 0;
-  private baseHi = 0;
 
-  /** Compiles `blocks` of the page at virtual base (baseLo, baseHi), entered at block offset `entry`. */
-  compile(blocks: Block[], entry: number, baseLo: number, baseHi: number): Bytes {
+  /**
+   * Compiles `blocks` of a page, entered at block offset `entry`. The code does not depend on the page's
+   * virtual address (it takes it from the entry pc), so one translation serves every mapping of the
+   * physical page: a position-independent busybox mapped at a new address in each process, for one.
+   */
+  compile(blocks: Block[], entry: number): Bytes {
     this.c = new Bytes();
     this.used = this.written = 0;
     this.blocks = blocks;
     this.index.clear();
     blocks.forEach((b, i) => this.index.set(b.start, i));
-    this.baseLo = baseLo;
-    this.baseHi = baseHi;
     const c = this.c;
     const n = blocks.length;
     c.u8(W.block).u8(T.void); // $exit
@@ -78,6 +80,7 @@ export class RegionCompiler {
     const f = new Bytes();
     f.uleb(2).uleb(I32_LOCALS).u8(T.i32).uleb(I64_LOCALS).u8(T.i64);
     f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
+    f.i32(0).mem(W.i64_load, A.d, PC_OFF).i64(-4096, -1).op(W.i64_and).set(L_BASE);
     for (let r = 1; r < 32; r++) if (this.used & (1 << r)) f.i32(0).mem(W.i64_load, A.d, X_OFF + 8 * r).set(L_X + r);
     f.i32(this.index.get(entry)!).set(L_NEXT);
     f.bytes(c.buf.subarray(0, c.len));
@@ -91,9 +94,8 @@ export class RegionCompiler {
   // ------------------------------------------------------------------ control flow
   /** Pushes the virtual address at page offset `off` (may lie outside the page). */
   private pc(off: number): void {
-    const v = (this.baseLo >>> 0) + off;
-    const hi = (this.baseHi + Math.floor(v / 4294967296)) | 0;
-    this.c.i64(v | 0, hi);
+    this.c.get(L_BASE);
+    if (off !== 0) this.c.i64(off, off >> 31).op(W.i64_add);
   }
 
   private depthExit(): number {

@@ -43,7 +43,7 @@ export interface Block {
 }
 
 /** Limits that bound compile time and code size per region (measured: see bench/RESULTS.md). */
-export const MAX_BLOCKS = 64;
+export const MAX_BLOCKS = 16;
 export const MAX_BLOCK_INSNS = 128;
 
 /**
@@ -136,7 +136,10 @@ export function formRegion(u16: Uint16Array, page16: number, entry: number): Blo
       continue; // a block that would start with a stopping instruction is just an exit to it
     }
     blocks.set(start, b);
-    if (b.end === End.Branch || b.end === End.Jump) {
+    // Calls (JAL with a link register) leave the region: callees are entered from many places and get
+    // their own regions; following them made regions three times larger for little gain (measured).
+    const call = b.end === End.Jump && ((b.insns[b.insns.length - 1].inst >>> 7) & 31) !== 0;
+    if ((b.end === End.Branch || b.end === End.Jump) && !call) {
       if (b.target >= 0 && b.target < 4096) work.push(b.target);
     }
     if (b.end === End.Branch || b.end === End.Fall) {

@@ -12,7 +12,7 @@
  *   (CPU or DMA) drops every region of the page, and translated code returns right after such a store.
  * - Bounded: past MAX_REGIONS regions or MAX_CODE_BYTES of wasm everything is dropped (as QEMU's tb_flush).
  */
-import { Cpu, TLB_BITS, TLB_MASK, TRAP } from '../../target/riscv/cpu.js';
+import { Cpu, TRAP } from '../../target/riscv/cpu.js';
 import { run as interpret } from '../../target/riscv/interp.js';
 import { checkInterrupts, enterTrap } from '../../target/riscv/trap.js';
 import { ACC_X } from '../../target/riscv/mmu.js';
@@ -21,7 +21,10 @@ import { MSTATUS_FS } from '../../target/riscv/csr-defs.js';
 import { execFp } from '../../target/riscv/fpu.js';
 import { execAtomic, execFpMem } from '../../target/riscv/exec-mem.js';
 import * as m64 from '../../target/riscv/int64.js';
-import { EXIT_OFF, DSET_OFF, PC_OFF, RAM_OFFSET, SCRATCH_OFF, X_SINK } from '../../target/riscv/state.js';
+import {
+  EXIT_OFF, DSET_OFF, JC_ENTRIES, JC_OFF, jcIndex, PC_OFF, RAM_OFFSET, SCRATCH_OFF, XSET_OFF, X_SINK,
+} from '../../target/riscv/state.js';
+import { buildDispatcher, type Dispatch } from './dispatch.js';
 import { formRegion } from './region.js';
 import { RegionCompiler } from './codegen.js';
 import { assemble, T, type Bytes, type FuncType } from './wasm-emit.js';
@@ -31,20 +34,20 @@ export type JitMode = 'off' | 'on' | 'always';
 /** Times a branch target is entered in the interpreter before it is translated (measured: RESULTS.md). */
 export const HOT_THRESHOLD = 50;
 const HOT_BITS = 16;
-const JC_BITS = 12;
-const JC_SIZE = 1 << JC_BITS;
-/** Regions per compiled module in the default (asynchronous) mode. */
+/** Regions per compiled module at most (a batch is also compiled at the end of every slice). */
 const BATCH = 32;
 export const MAX_REGIONS = 16384;
 export const MAX_CODE_BYTES = 64 << 20;
 
 interface Region {
-  /** The translated function; null until its batch is compiled. */
-  fn: ((budget: number) => number) | null;
+  /** Physical address of the entry. */
+  pa: number;
+  /** Index of the translated function in the function table; -1 until its batch is compiled. */
+  index: number;
   /** The function body while it waits for compilation. */
   body: Bytes | null;
-  pcLo: number;
-  pcHi: number;
+  /** Slot of the entry pc in the hotness table. */
+  hot: number;
   /** Host byte offset of the code page, and its index in RAM pages. */
   host: number;
   page: number;
@@ -69,23 +72,25 @@ export interface TcgStats {
   /** Time spent generating code (main thread), and compiled batches. */
   genMs: number;
   batches: number;
-  /** Calls into translated code, and instructions retired there. */
-  calls: number;
+  /** Entries into the wasm dispatcher, and instructions retired in translated code. */
+  dispatches: number;
   jitInsns: number;
   /** Interpreter runs started by the dispatcher. */
   interpCalls: number;
 }
 
 export class Tcg {
-  readonly stats: TcgStats = { regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: 0, genMs: 0, batches: 0, calls: 0, jitInsns: 0, interpCalls: 0 };
+  readonly stats: TcgStats = { regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: 0, genMs: 0, batches: 0, dispatches: 0, jitInsns: 0, interpCalls: 0 };
   private readonly i32: Int32Array;
   private readonly hot: Uint8Array;
   private readonly codePages: Uint8Array;
-  private readonly jcLo = new Int32Array(4 * JC_SIZE);
-  private readonly jcHi = new Int32Array(4 * JC_SIZE);
-  private readonly jcRegion: (Region | undefined)[] = new Array(4 * JC_SIZE).fill(undefined);
-  /** Regions by physical entry address. */
-  private byPa = new Map<number, Region[]>();
+  /** Function table shared by the dispatcher and the regions, with its free slots. */
+  private readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 1024 });
+  private freeIndex: number[] = [];
+  private nextIndex = 0;
+  private readonly dispatch: Dispatch;
+  /** Regions by physical entry address (translated code is position independent). */
+  private byPa = new Map<number, Region>();
   /** Regions by RAM page, for invalidation. */
   private byPage = new Map<number, Region[]>();
   /** Physical entries that cannot be translated (the first instruction is left to the interpreter). */
@@ -93,23 +98,22 @@ export class Tcg {
   private readonly compiler = new RegionCompiler();
   private readonly imports: WebAssembly.Imports;
   private readonly initialHot: number;
-  /** Regions generated but not compiled yet, and batches being compiled. */
+  /** Regions generated but not compiled yet. */
   private pending: Region[] = [];
-  private inFlight = 0;
-  /** Bumped by flush(): batches compiled for an older epoch are dropped. */
-  private epoch = 0;
-  /** jit=always compiles each region at once, synchronously (deterministic, for tests). */
-  private readonly sync: boolean;
+  /** Regions per module: jit=always compiles each region at once (deterministic, for tests). */
+  private readonly batch: number;
 
   constructor(private readonly cpu: Cpu, mode: Exclude<JitMode, 'off'>, private readonly now: () => number = () => 0) {
     this.i32 = cpu.i32;
     this.initialHot = mode === 'always' ? 0 : HOT_THRESHOLD;
-    this.sync = mode === 'always';
+    this.batch = mode === 'always' ? 1 : BATCH;
     this.hot = new Uint8Array(1 << HOT_BITS).fill(this.initialHot);
     this.codePages = new Uint8Array(Math.ceil((cpu.ramEnd - cpu.ramBase) / 4096));
     cpu.hot = this.hot;
     cpu.codePages = this.codePages;
     cpu.onCodeWrite = (page) => this.invalidatePage(page);
+    this.dispatch = buildDispatcher(cpu.memory, this.table);
+    this.clearJumpCache();
     this.imports = {
       m: { mem: cpu.memory },
       h: {
@@ -124,7 +128,7 @@ export class Tcg {
   run(budget: number): void {
     this.runSlice(budget);
     // Whatever became hot during the slice goes to the compiler now rather than waiting for a full batch.
-    if (this.pending.length > 0 && this.inFlight === 0) this.compilePending();
+    if (this.pending.length > 0) this.compilePending();
   }
 
   private runSlice(budget: number): void {
@@ -135,81 +139,88 @@ export class Tcg {
       cpu.idle = false;
     }
     const i32 = this.i32;
-    const jcLo = this.jcLo, jcHi = this.jcHi, jcRegion = this.jcRegion;
-    const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;
+    const stats = this.stats;
     while (budget > 0) {
       // Interrupts are taken between regions: a device, a CSR write or an xRET may have made one pending.
       if ((cpu.mip & cpu.mie) !== 0) checkInterrupts(cpu);
-      const pcLo = cpu.pcLo, pcHi = cpu.pcHi;
-      const set = cpu.xset;
-      const j = ((pcLo >>> 1) & (JC_SIZE - 1)) | ((set >> TLB_BITS) << JC_BITS);
-      const ti = ((pcLo >>> 12) & TLB_MASK) + set;
-      let r = jcRegion[j];
-      if (r === undefined || r.fn === null || jcLo[j] !== pcLo || jcHi[j] !== pcHi || !r.valid ||
-          xTagLo[ti] !== (pcLo & -4096) || xTagHi[ti] !== pcHi || xHost[ti] !== r.host) {
-        r = this.lookup(pcLo, pcHi, j);
-        if (r === undefined) {
-          const before = cpu.instret;
-          this.stats.interpCalls++;
-          interpret(cpu, budget);
-          budget -= cpu.instret - before;
-          if (cpu.idle || cpu.stopRequested) return;
-          continue;
-        }
-      }
+      i32[PC_OFF >> 2] = cpu.pcLo;
+      i32[(PC_OFF >> 2) + 1] = cpu.pcHi;
       i32[DSET_OFF >> 2] = cpu.dset;
-      const left = r.fn!(budget);
-      cpu.instret += budget - left;
-      this.stats.calls++;
-      this.stats.jitInsns += budget - left;
-      budget = left;
-      cpu.pcLo = i32[PC_OFF >> 2];
-      cpu.pcHi = i32[(PC_OFF >> 2) + 1];
-      if (i32[EXIT_OFF >> 2] !== 0) {
-        i32[EXIT_OFF >> 2] = 0;
-        enterTrap(cpu, cpu.pcLo, cpu.pcHi, cpu.trapCause, false, cpu.trapTvalLo, cpu.trapTvalHi);
+      i32[XSET_OFF >> 2] = cpu.xset;
+      const left = this.dispatch(budget);
+      if (left !== budget) {
+        cpu.instret += budget - left;
+        stats.jitInsns += budget - left;
+        budget = left;
+        cpu.pcLo = i32[PC_OFF >> 2];
+        cpu.pcHi = i32[(PC_OFF >> 2) + 1];
       }
-      if (cpu.stopRequested) return;
+      stats.dispatches++;
+      const exit = i32[EXIT_OFF >> 2];
+      if (exit !== 0) {
+        i32[EXIT_OFF >> 2] = 0;
+        if (exit === 1) enterTrap(cpu, cpu.pcLo, cpu.pcHi, cpu.trapCause, false, cpu.trapTvalLo, cpu.trapTvalHi);
+        if (cpu.stopRequested) return;
+        continue;
+      }
+      if (budget <= 0) return;
+      // Jump-cache miss: translate (or find) the region, or interpret up to the next hot branch target.
+      if (this.lookup(cpu.pcLo, cpu.pcHi)) continue;
+      const before = cpu.instret;
+      stats.interpCalls++;
+      interpret(cpu, budget);
+      budget -= cpu.instret - before;
+      if (cpu.idle || cpu.stopRequested) return;
     }
   }
 
-  /** Jump-cache miss: the region for pc if it is hot and translatable (translating it now), else undefined. */
-  private lookup(pcLo: number, pcHi: number, j: number): Region | undefined {
+  /**
+   * Jump-cache miss: enters the region for pc in the jump cache if it is hot and translated (translating
+   * it now if needed). Returns false when pc is to be interpreted.
+   */
+  private lookup(pcLo: number, pcHi: number): boolean {
     const cpu = this.cpu;
     const h = (pcLo >>> 1) & ((1 << HOT_BITS) - 1);
     if (this.hot[h] !== 0) {
       this.hot[h]--;
-      return undefined;
+      return false;
     }
     let pa: number;
     try {
       pa = cpu.translate(pcLo, pcHi, ACC_X);
     } catch (e) {
       if (e !== TRAP) throw e;
-      return undefined; // the interpreter takes the fetch fault
+      return false; // the interpreter takes the fetch fault
     }
-    if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return undefined;
-    let r = this.byPa.get(pa)?.find((x) => x.pcLo === pcLo && x.pcHi === pcHi && x.valid);
+    if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return false;
+    let r = this.byPa.get(pa);
     if (r === undefined) {
-      if (this.failed.has(pa)) return undefined;
-      r = this.translate(pcLo, pcHi, pa);
+      if (this.failed.has(pa)) {
+        this.hot[h] = 255; // the interpreter passes by a while before trying again
+        return false;
+      }
+      r = this.translate(pa, pcLo);
       if (r === undefined) {
         this.failed.add(pa);
-        return undefined;
+        this.hot[h] = 255;
+        return false;
       }
     }
-    if (r.fn === null) return undefined; // waiting for its batch: interpret meanwhile
-    this.jcLo[j] = pcLo;
-    this.jcHi[j] = pcHi;
-    this.jcRegion[j] = r;
-    return r;
+    if (r.index < 0) return false; // waiting for its batch: interpret meanwhile
+    const e = (JC_OFF >> 2) + jcIndex(pcLo) * 4;
+    const i32 = this.i32;
+    i32[e] = pcLo;
+    i32[e + 1] = pcHi;
+    i32[e + 2] = r.host;
+    i32[e + 3] = r.index;
+    return true;
   }
 
   /**
    * Generates the region's function and queues it for compilation; returns it (not yet runnable: fn is null
    * until its batch is compiled), or undefined if the entry instruction is left to the interpreter.
    */
-  private translate(pcLo: number, pcHi: number, pa: number): Region | undefined {
+  private translate(pa: number, pcLo: number): Region | undefined {
     const cpu = this.cpu;
     const page = Math.floor((pa - cpu.ramBase) / 4096);
     const host = RAM_OFFSET + page * 4096;
@@ -217,9 +228,9 @@ export class Tcg {
     const blocks = formRegion(cpu.u16, host >> 1, pa % 4096);
     if (blocks === null) return undefined;
     if (this.stats.regions >= MAX_REGIONS || this.stats.codeBytes >= MAX_CODE_BYTES) this.flush();
-    const body = this.compiler.compile(blocks, pa % 4096, pcLo & -4096, pcHi);
-    const r: Region = { fn: null, pcLo, pcHi, host, page, valid: true, body };
-    push(this.byPa, pa, r);
+    const body = this.compiler.compile(blocks, pa % 4096);
+    const r: Region = { index: -1, pa, host, page, valid: true, body, hot: (pcLo >>> 1) & ((1 << HOT_BITS) - 1) };
+    this.byPa.set(pa, r);
     push(this.byPage, page, r);
     // From now on a store to the page invalidates the region, even before it is compiled.
     if (this.codePages[page] === 0) {
@@ -231,19 +242,21 @@ export class Tcg {
     this.stats.codeBytes += body.len;
     this.stats.genMs += this.now() - t0;
     this.pending.push(r);
-    if (this.sync) this.compilePending();
-    else if (this.pending.length >= BATCH) this.compilePending();
+    if (this.batch === 1 || this.pending.length >= this.batch) this.compilePending();
+    else this.hot[r.hot] = 255; // until compiled, the interpreter does not stop at the entry
     return r;
   }
 
   /**
    * Compiles the queued regions as one module. A module costs about 0.4 ms to create and instantiate
-   * whatever its size, a function about 15 µs more (measured, RESULTS.md), so regions are batched; in the
-   * default mode compilation runs on V8's background threads and the batch is installed when it is done
-   * (the machine loop yields to the event loop every few milliseconds).
+   * whatever its size, a function about 15 µs more (measured, RESULTS.md), so regions are batched: a batch
+   * is compiled when it is full or at the end of the slice. V8 compiles wasm functions lazily on their
+   * first call, so asynchronous compilation (tried) only moved validation off the main thread while
+   * regions waited for the event loop: 560,000 extra interpreter entries per Linux boot.
    */
   compilePending(): void {
     if (this.pending.length === 0) return;
+    const t0 = this.now();
     const batch = this.pending.filter((r) => r.valid);
     this.pending = [];
     if (batch.length === 0) return;
@@ -252,37 +265,16 @@ export class Tcg {
       funcs: batch.map((r) => ({ type: 0, body: r.body! })),
       exports: batch.map((_, i) => ({ name: `f${i}`, func: HELPERS.length + i })),
     });
-    for (const r of batch) r.body = null;
-    const epoch = this.epoch;
-    if (this.sync) {
-      const t0 = this.now();
-      this.install(batch, new WebAssembly.Module(bytes), epoch);
-      this.stats.compileMs += this.now() - t0;
-      return;
-    }
-    this.inFlight++;
-    WebAssembly.compile(bytes).then(
-      (mod) => {
-        this.inFlight--;
-        const t0 = this.now();
-        this.install(batch, mod, epoch);
-        this.stats.compileMs += this.now() - t0;
-      },
-      (e) => {
-        this.inFlight--;
-        this.cpu.env.warn(`tcg: compilation failed: ${e}`);
-      },
-    );
-  }
-
-  private install(batch: Region[], mod: WebAssembly.Module, epoch: number): void {
-    if (epoch !== this.epoch) return; // flushed meanwhile
-    const inst = new WebAssembly.Instance(mod, this.imports);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     const ex = inst.exports;
     batch.forEach((r, i) => {
-      if (r.valid) r.fn = ex[`f${i}`] as (budget: number) => number;
+      r.body = null;
+      r.index = this.allocIndex();
+      this.table.set(r.index, ex[`f${i}`] as (budget: number) => number);
+      this.hot[r.hot] = 0; // the interpreter stops at the entry again, now to run the region
     });
     this.stats.batches++;
+    this.stats.compileMs += this.now() - t0;
   }
 
   /** A store (CPU or device) reached a page with translated code: drop the page's regions. */
@@ -291,15 +283,18 @@ export class Tcg {
     this.codePages[page] = 0;
     if (list === undefined) return;
     this.byPage.delete(page);
+    // Jump-cache entries of the page go first: then nothing can reach the regions' table slots.
+    const host = RAM_OFFSET + page * 4096;
+    const i32 = this.i32;
+    for (let e = JC_OFF >> 2, end = e + 4 * JC_ENTRIES; e < end; e += 4) if (i32[e + 2] === host) i32[e] = 1;
     for (const r of list) {
       r.valid = false;
-      const pa = this.cpu.ramBase + page * 4096 + (r.pcLo & 4095);
-      const same = this.byPa.get(pa);
-      if (same !== undefined) {
-        const keep = same.filter((x) => x !== r);
-        if (keep.length === 0) this.byPa.delete(pa);
-        else this.byPa.set(pa, keep);
+      if (r.index >= 0) {
+        this.table.set(r.index, null);
+        this.freeIndex.push(r.index);
+        r.index = -1;
       }
+      if (this.byPa.get(r.pa) === r) this.byPa.delete(r.pa);
     }
     this.stats.regions -= list.length;
     this.stats.invalidations++;
@@ -320,13 +315,28 @@ export class Tcg {
     this.byPa = new Map();
     this.byPage = new Map();
     this.failed.clear();
-    this.jcRegion.fill(undefined);
+    this.clearJumpCache();
+    for (let i = 0; i < this.nextIndex; i++) this.table.set(i, null);
+    this.freeIndex = [];
+    this.nextIndex = 0;
     this.codePages.fill(0);
     this.pending = [];
-    this.epoch++;
     this.stats.regions = 0;
     this.stats.codeBytes = 0;
     this.stats.flushes++;
+  }
+
+  private clearJumpCache(): void {
+    // pc tag 1: no instruction is at an odd address.
+    const i32 = this.i32;
+    for (let e = JC_OFF >> 2, end = e + 4 * JC_ENTRIES; e < end; e += 4) i32[e] = 1;
+  }
+
+  private allocIndex(): number {
+    const i = this.freeIndex.pop();
+    if (i !== undefined) return i;
+    if (this.nextIndex >= this.table.length) this.table.grow(this.table.length);
+    return this.nextIndex++;
   }
 
   // ------------------------------------------------------------------ helpers called by translated code
@@ -353,7 +363,14 @@ export class Tcg {
       this.i32[EXIT_OFF >> 2] = 1;
       return 1;
     }
-    return cpu.storeExit || cpu.stopRequested ? 2 : 0;
+    return this.leaveAfter(cpu.storeExit || cpu.stopRequested);
+  }
+
+  /** Status 2 from a helper: the region leaves after the instruction and the dispatcher returns to JS. */
+  private leaveAfter(leave: boolean): number {
+    if (!leave) return 0;
+    this.i32[EXIT_OFF >> 2] = 2;
+    return 2;
   }
 
   private exec(op: Op, inst: number, raw: number): number {
@@ -380,7 +397,7 @@ export class Tcg {
       this.i32[EXIT_OFF >> 2] = 1;
       return 1;
     }
-    return cpu.storeExit ? 2 : 0;
+    return this.leaveAfter(cpu.storeExit || cpu.stopRequested);
   }
 }
 

@@ -7,7 +7,7 @@
 /** Opcodes (§5.4). Only what the code generator emits. */
 export const enum W {
   unreachable = 0x00, block = 0x02, loop = 0x03, if = 0x04, else = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d,
-  br_table = 0x0e, return = 0x0f, call = 0x10, return_call_indirect = 0x13, drop = 0x1a, select = 0x1b,
+  br_table = 0x0e, return = 0x0f, call = 0x10, call_indirect = 0x11, return_call_indirect = 0x13, drop = 0x1a, select = 0x1b,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22,
   i32_load = 0x28, i64_load = 0x29, i32_load8_u = 0x2d, i64_load8_s = 0x30, i64_load8_u = 0x31,
   i64_load16_s = 0x32, i64_load16_u = 0x33, i64_load32_s = 0x34, i64_load32_u = 0x35,

@@ -16,6 +16,8 @@ export const DSET_OFF = 544;
 export const EXIT_OFF = 548;
 /** Translated code: high word of a 64-bit slow-path load, passed back from the helper. */
 export const SCRATCH_OFF = 552;
+/** Translated code: TLB set offset for instruction fetch (Cpu.xset), written by the dispatcher. */
+export const XSET_OFF = 560;
 /**
  * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: nine Int32 arrays of
  * TLB_ENTRIES entries each (tag lo, tag hi, host offset) × (read, write, fetch).
@@ -32,7 +34,18 @@ export const TLB_W_HOST = TLB_OFF + 5 * TLB_ARRAY_BYTES;
 export const TLB_X_LO = TLB_OFF + 6 * TLB_ARRAY_BYTES;
 export const TLB_X_HI = TLB_OFF + 7 * TLB_ARRAY_BYTES;
 export const TLB_X_HOST = TLB_OFF + 8 * TLB_ARRAY_BYTES;
-export const STATE_BYTES = 0x10000; // one wasm page reserved for CPU state
+/**
+ * The translator's jump cache (accel/tcg/dispatch.ts): JC_ENTRIES entries of 16 bytes, indexed by
+ * jcIndex(pc lo): pc lo, pc hi, host offset of the code page, function-table index.
+ */
+export const JC_OFF = 0x10000;
+export const JC_ENTRIES = 16384;
+
+/** Jump-cache slot of a pc (the dispatcher computes the same in wasm). */
+export function jcIndex(pcLo: number): number {
+  return ((pcLo >>> 1) ^ (pcLo >>> 15)) & (JC_ENTRIES - 1);
+}
+export const STATE_BYTES = 0x50000; // CPU state, TLBs and the jump cache (5 wasm pages)
 export const RAM_OFFSET = STATE_BYTES; // byte offset of guest RAM in the memory
 
 export const enum Priv {
