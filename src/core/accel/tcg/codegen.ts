@@ -11,7 +11,7 @@
  * - Each block first takes its instruction count from the budget, so instret is exact at every exit. A call
  *   returns once the budget is spent: a slice overruns by less than one block.
  */
-import { Op, FP_FIRST } from '../../target/riscv/insn-table.js';
+import { Op } from '../../target/riscv/insn-table.js';
 import { TLB_MASK } from '../../target/riscv/cpu.js';
 import {
   DSET_OFF, EXIT_OFF, PC_OFF, SCRATCH_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
@@ -25,7 +25,7 @@ export const enum H {
   load = 0,
   /** (lo, hi, size, vlo, vhi) → 0 done, 1 trapped, 2 done but leave (code page or MMIO written). */
   store = 1,
-  /** (op, inst, raw) → same as store; executes one instruction on the in-memory state (A, F, D, MULH). */
+  /** (op, inst, raw) → same as store; executes one instruction on the in-memory state (A, F, D, MULH, CSR). */
   exec = 2,
 }
 
@@ -294,7 +294,7 @@ export class RegionCompiler {
       case Op.SD: this.store(i, W.i64_store, 8, left); break;
       default:
         // A (LR/SC/AMO), F and D, MULH*: one helper call on the in-memory state.
-        if (i.op >= Op.LR_W || i.op === Op.MULH || i.op === Op.MULHSU || i.op === Op.MULHU || i.op >= FP_FIRST) {
+        if (i.op >= Op.LR_W || (i.op >= Op.CSRRW && i.op <= Op.MULHU)) {
           this.helper(i, left);
           break;
         }
@@ -449,6 +449,8 @@ export class RegionCompiler {
     this.spill(rd);
     c.i32(i.op).i32(inst).i32(i.raw).call(H.exec).set(L_S);
     this.reload(rd);
+    // A CSR write may switch the data TLB set (mstatus.SUM, MPRV): the helper updated DSET_OFF.
+    if (i.op >= Op.CSRRW && i.op <= Op.CSRRCI) c.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
     c.get(L_S);
     this.afterHelper(i, left);
   }

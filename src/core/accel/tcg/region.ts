@@ -47,15 +47,19 @@ export const MAX_BLOCKS = 16;
 export const MAX_BLOCK_INSNS = 128;
 
 /**
- * Instructions that end a region before them: they change privilege, translation or interrupt state,
- * or are rare enough that the interpreter's version is the only one (CSRs, xRET, WFI, SFENCE.VMA, ...).
+ * Instructions that end a region before them: they change privilege or translation, or need the exact
+ * instruction count (cycle, instret), which only the dispatcher knows. Other CSR accesses run in a
+ * helper inside the region (Linux toggles sstatus.SIE around every spinlock).
  */
-export function stopsRegion(op: Op): boolean {
+export function stopsRegion(op: Op, inst: number): boolean {
   switch (op) {
     case Op.ILLEGAL: case Op.ECALL: case Op.EBREAK: case Op.SRET: case Op.MRET: case Op.WFI:
     case Op.SFENCE_VMA: case Op.FENCE_I:
-    case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
       return true;
+    case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
+      const csr = inst >>> 20;
+      return csr === 0xc00 || csr === 0xc02 || csr === 0xb00 || csr === 0xb02; // cycle, instret, mcycle, minstret
+    }
     default:
       return op >= Op.COUNT;
   }
@@ -105,7 +109,7 @@ export function formRegion(u16: Uint16Array, page16: number, entry: number): Blo
       const raw = full ? lo16 | (u16[page16 + (off >> 1) + 1] << 16) : lo16;
       const inst = full ? raw : RVC_TABLE[raw];
       const op = inst === 0 ? Op.ILLEGAL : decode(inst);
-      if (stopsRegion(op)) {
+      if (stopsRegion(op, inst)) {
         b.end = End.Stop;
         b.next = off;
         break;

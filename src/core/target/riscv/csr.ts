@@ -9,6 +9,7 @@ import {
   MSTATUS_TVM, MSTATUS_WMASK, S_INTS, SSTATUS_MASK,
 } from './csr-defs.js';
 import { Priv } from './state.js';
+import { Op } from './insn-table.js';
 
 const TWO32 = 4294967296;
 /** Delegable exceptions: all but ECALL from M (11) and the reserved/page-fault gaps (§3.1.8). */
@@ -209,4 +210,30 @@ export function setStimecmp(cpu: Cpu, lo: number, hi: number): void {
   // Values at or above 2^53 are "never" for any realistic mtime.
   cpu.stimecmp = (hi >>> 0) >= 0x200000 ? Infinity : (hi >>> 0) * TWO32 + (lo >>> 0);
   cpu.pollStimer();
+}
+
+/**
+ * CSRRW/CSRRS/CSRRC and their immediate forms (Zicsr, Unprivileged ISA ch. 9): privilege and read-only
+ * checks (Privileged ISA §2.1), read, then write unless CSRRS/CSRRC name x0 (or a zero immediate).
+ * rd and r1 are Int32 indices into cpu.x (rd is the sink for x0); cpu.curInst holds the word for the
+ * illegal-instruction trap. Returns whether the CSR was written.
+ */
+export function execCsr(cpu: Cpu, op: Op, inst: number, rd: number, r1: number): boolean {
+  const x = cpu.x;
+  const csr = inst >>> 20;
+  const src = (inst >>> 15) & 31;
+  const writes = op === Op.CSRRW || op === Op.CSRRWI || src !== 0;
+  if (((csr >>> 8) & 3) > cpu.priv || (writes && csr >>> 10 === 3)) cpu.illegal();
+  const oL = csrRead(cpu, csr), oH = csrHi();
+  if (writes) {
+    const imm = op >= Op.CSRRWI;
+    const sL = imm ? src : x[r1], sH = imm ? 0 : x[r1 + 1];
+    let nL = sL, nH = sH;
+    if (op === Op.CSRRS || op === Op.CSRRSI) { nL = oL | sL; nH = oH | sH; }
+    else if (op === Op.CSRRC || op === Op.CSRRCI) { nL = oL & ~sL; nH = oH & ~sH; }
+    csrWrite(cpu, csr, nL, nH);
+  }
+  x[rd] = oL;
+  x[rd + 1] = oH;
+  return writes;
 }

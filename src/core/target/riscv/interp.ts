@@ -8,7 +8,7 @@ import { decode } from './decode.js';
 import { Op, FP_FIRST } from './insn-table.js';
 import { RVC_TABLE } from './rvc.js';
 import { Cause, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
-import { csrRead, csrHi, csrWrite } from './csr.js';
+import { execCsr } from './csr.js';
 import { enterTrap, checkInterrupts, pendingInterrupt, mret, sret } from './trap.js';
 import { ACC_X } from './mmu.js';
 import { execFp } from './fpu.js';
@@ -325,24 +325,10 @@ export function run(cpu: Cpu, budget: number): void {
             fPage = 1;
             break;
           case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
-            const csr = inst >>> 20;
-            const src = (inst >>> 15) & 31;
-            const writes = op === Op.CSRRW || op === Op.CSRRWI || src !== 0;
             cpu.curInst = raw;
-            if (((csr >>> 8) & 3) > cpu.priv || (writes && csr >>> 10 === 3)) cpu.illegal();
             cpu.instret = base + (start - budget - 1);
-            const oL = csrRead(cpu, csr), oH = csrHi();
-            if (writes) {
-              const imm = op >= Op.CSRRWI;
-              const sL = imm ? src : x[r1], sH = imm ? 0 : x[r1 + 1];
-              let nL = sL, nH = sH;
-              if (op === Op.CSRRS || op === Op.CSRRSI) { nL = oL | sL; nH = oH | sH; }
-              else if (op === Op.CSRRC || op === Op.CSRRCI) { nL = oL & ~sL; nH = oH & ~sH; }
-              csrWrite(cpu, csr, nL, nH);
-              fPage = 1;
-            }
+            if (execCsr(cpu, op, inst, rd, r1)) fPage = 1;
             base = cpu.instret - (start - budget - 1);
-            x[rd] = oL; x[rd + 1] = oH;
             if (pendingInterrupt(cpu) >= 0 || cpu.stopRequested) { stash = budget; budget = 0; }
             break;
           }
