@@ -23,6 +23,16 @@ test('linux boots', { concurrency: 2 }, async (t) => {
     assert.match(g.output, /tsvm: init/);
   });
 
+  for (const jit of ['off', 'always']) {
+    await t.test(`the default guest boots with -accel tcg,jit=${jit}`, async () => {
+      const g = new Guest(SYSTEM, ['-M', 'virt', '-m', '256M', '-nographic', '-accel', `tcg,jit=${jit}`, '-kernel', IMAGE,
+        '-initrd', INITRD, '-append', 'console=ttyS0']);
+      const r = await bootAndCheck(g, BOOT_MS);
+      assert.match(r.answer, /riscv64\s+42/);
+      assert.equal(r.code, 0, g.tail());
+    });
+  }
+
   await t.test('the same kernel boots through Debian OpenSBI fw_dynamic.bin', async (tt) => {
     const fw = join(OPENSBI_DIR, 'fw_dynamic.bin');
     if (!existsSync(fw)) return tt.skip(`SKIP: ${fw} missing (apt-get install opensbi)`);

@@ -27,9 +27,12 @@ const ext = extDir ? listElfs(extDir, (n) => /^rv64\w*-[pv]-/.test(n)) : [];
 
 interface RunResult { code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; output: string }
 
-function run(file: string): Promise<RunResult> {
+/** Every test runs with the translator on (default), off, and translating everything on first entry. */
+const JIT_MODES = ['on', 'off', 'always'];
+
+function run(file: string, jit: string): Promise<RunResult> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, '-M', 'spike', '-bios', 'none', '-nographic', '-kernel', file], {
+    const child = spawn(process.execPath, [CLI, '-M', 'spike', '-bios', 'none', '-nographic', '-accel', `tcg,jit=${jit}`, '-kernel', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -50,11 +53,11 @@ test('ISA test ELFs and the emulator command are present', () => {
 
 // One parent test whose subtests run at most 2 at a time.
 test('isa', { concurrency: 2 }, async (t) => {
-  await Promise.all(all.map((file) => {
-    const name = basename(file);
+  await Promise.all(all.flatMap((file) => JIT_MODES.map((jit) => {
+    const name = `${basename(file)} jit=${jit}`;
     const shouldFail = name.startsWith('selftest-fail');
     return t.test(name, { timeout: TIMEOUT_MS + 10_000 }, async () => {
-      const r = await run(file);
+      const r = await run(file, jit);
       const what = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit status ${r.code}`;
       assert.ok(existsSync(CLI), `missing ${CLI}`);
       if (shouldFail) {
@@ -63,5 +66,5 @@ test('isa', { concurrency: 2 }, async (t) => {
         assert.equal(r.code, 0, `${name}: ${what}\n${r.output}`);
       }
     });
-  }));
+  })));
 });
