@@ -48,6 +48,8 @@ export class RegionCompiler {
   /** Index of the block being emitted and the count of extra constructs (if/block) open in it. */
   private cur = 0;
   private extra = 0;
+  /** `extra` just inside the current block's own `loop`, or -1 when it does not branch to itself. */
+  private selfLoop = -1;
 
   /**
    * Compiles `blocks` of a page, entered at block offset `entry`. The code does not depend on the page's
@@ -115,6 +117,8 @@ export class RegionCompiler {
     const c = this.c;
     if (j > this.cur) {
       c.br(j - this.cur - 1 + this.extra);
+    } else if (j === this.cur && this.selfLoop >= 0) {
+      c.br(this.extra - this.selfLoop); // a loop of one block: straight back to its own `loop`, no br_table
     } else {
       c.i32(j).set(L_NEXT).br(this.blocks.length - 1 - this.cur + this.extra);
     }
@@ -139,6 +143,13 @@ export class RegionCompiler {
   private emitBlock(b: Block): void {
     const c = this.c;
     const n = b.insns.length;
+    const self = (b.end === End.Branch || b.end === End.Jump) && b.target === b.start;
+    this.selfLoop = -1;
+    if (self) {
+      c.u8(W.loop).u8(T.void);
+      this.extra++;
+      this.selfLoop = this.extra;
+    }
     // Budget: taken for the whole block up front (a slice may overrun by one block, so every call makes
     // progress); an early exit gives back what did not retire.
     c.get(L_BUDGET).i32(0).op(W.i32_le_s);
@@ -180,6 +191,10 @@ export class RegionCompiler {
         c.br(this.depthExit());
         break;
       }
+    }
+    if (self) {
+      c.op(W.end); // every path above ended in a branch
+      this.extra--;
     }
     void bImm;
   }
