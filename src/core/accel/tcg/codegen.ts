@@ -17,7 +17,7 @@ import {
   DSET_OFF, EXIT_OFF, PC_OFF, SCRATCH_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
 } from '../../target/riscv/state.js';
 import { Bytes, T, W } from './wasm-emit.js';
-import { End, type Block, type Insn, bImm, jImm } from './region.js';
+import { End, type Block, type Insn, jImm } from './region.js';
 
 /** Imported helper function indices (the order of HELPERS in tcg.ts). */
 export const enum H {
@@ -196,7 +196,6 @@ export class RegionCompiler {
       c.op(W.end); // every path above ended in a branch
       this.extra--;
     }
-    void bImm;
   }
 
   /** Pushes the i32 condition of a branch. */
