@@ -14,7 +14,7 @@
  */
 import { Cpu, TRAP } from '../../target/riscv/cpu.js';
 import { run as interpret } from '../../target/riscv/interp.js';
-import { checkInterrupts, enterTrap, pendingInterrupt } from '../../target/riscv/trap.js';
+import { checkInterrupts, enterTrap, pendingInterrupt, startSlice } from '../../target/riscv/trap.js';
 import { execCsr } from '../../target/riscv/csr.js';
 import { ACC_X } from '../../target/riscv/mmu.js';
 import { FP_FIRST, Op } from '../../target/riscv/insn-table.js';
@@ -137,11 +137,7 @@ export class Tcg {
 
   private runSlice(budget: number): void {
     const cpu = this.cpu;
-    checkInterrupts(cpu);
-    if (cpu.idle) {
-      if ((cpu.mip & cpu.mie) === 0) return;
-      cpu.idle = false;
-    }
+    if (!startSlice(cpu)) return;
     const i32 = this.i32;
     const stats = this.stats;
     while (budget > 0) {

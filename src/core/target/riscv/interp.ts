@@ -9,7 +9,7 @@ import { Op, FP_FIRST } from './insn-table.js';
 import { RVC_TABLE } from './rvc.js';
 import { Cause, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
 import { execCsr } from './csr.js';
-import { enterTrap, checkInterrupts, pendingInterrupt, mret, sret } from './trap.js';
+import { enterTrap, startSlice, pendingInterrupt, mret, sret } from './trap.js';
 import { ACC_X } from './mmu.js';
 import { execFp } from './fpu.js';
 import { execAtomic, execFpMem } from './exec-mem.js';
@@ -55,12 +55,7 @@ function fetchHigh(cpu: Cpu, lo: number, hi: number): number {
 
 /** Runs up to `budget` instructions. Returns early on WFI-idle, interrupts enabled by a CSR write, or stop requests. */
 export function run(cpu: Cpu, budget: number): void {
-  checkInterrupts(cpu);
-  if (cpu.idle) {
-    // WFI resumes when any interrupt is pending and locally enabled, even if globally disabled (§3.3.3).
-    if ((cpu.mip & cpu.mie) === 0) return;
-    cpu.idle = false;
-  }
+  if (!startSlice(cpu)) return;
   const x = cpu.x;
   const u16 = cpu.u16;
   const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;

@@ -82,6 +82,20 @@ export function checkInterrupts(cpu: Cpu): boolean {
   return true;
 }
 
+/**
+ * The start of a run slice (interpreter or translator): takes a pending enabled interrupt, and returns
+ * false if the hart stays asleep in WFI. WFI resumes when any interrupt is pending and locally enabled,
+ * even if globally disabled (§3.3.3).
+ */
+export function startSlice(cpu: Cpu): boolean {
+  checkInterrupts(cpu);
+  if (cpu.idle) {
+    if ((cpu.mip & cpu.mie) === 0) return false;
+    cpu.idle = false;
+  }
+  return true;
+}
+
 /** MRET (§3.3.2). */
 export function mret(cpu: Cpu): void {
   let s = cpu.mstatus;
