@@ -5,9 +5,10 @@
  * - Hotness: the interpreter counts taken-branch targets down in `cpu.hot` and returns here at a target
  *   whose count reached zero; the dispatcher counts its own misses the same way. `jit=always` starts every
  *   count at zero, so code is translated the first time it is entered.
- * - Lookup: a direct-mapped jump cache per fetch TLB set, by virtual pc; a hit is valid while the fetch TLB
- *   still maps the pc's page to the region's physical page (so TLB flushes need no cache flush here). A
- *   miss translates the pc and looks the region up by physical address and virtual pc.
+ * - Lookup: the wasm dispatcher (dispatch.ts) follows a direct-mapped jump cache in the machine memory, by
+ *   virtual pc; a hit is valid while the fetch TLB still maps the pc's page to the region's physical page (so
+ *   TLB flushes need no cache flush). A miss comes back here: the pc is translated and the region looked up
+ *   by physical address (regions are position independent), or generated and queued for the next batch.
  * - Invalidation: pages holding translated code stay out of the write TLB (cpu.codePages); a store to one
  *   (CPU or DMA) drops every region of the page, and translated code returns right after such a store.
  * - Bounded: past MAX_REGIONS regions or MAX_CODE_BYTES of wasm everything is dropped (as QEMU's tb_flush).
@@ -101,7 +102,6 @@ export class Tcg {
   private failed = new Set<number>();
   private readonly compiler = new RegionCompiler();
   private readonly imports: WebAssembly.Imports;
-  private readonly initialHot: number;
   /** Regions generated but not compiled yet. */
   private pending: Region[] = [];
   /** Regions per module: jit=always compiles each region at once (deterministic, for tests). */
@@ -109,9 +109,9 @@ export class Tcg {
 
   constructor(private readonly cpu: Cpu, mode: Exclude<JitMode, 'off'>, private readonly now: () => number = () => 0) {
     this.i32 = cpu.i32;
-    this.initialHot = mode === 'always' ? 0 : HOT_THRESHOLD;
+
     this.batch = mode === 'always' ? 1 : BATCH;
-    this.hot = new Uint8Array(1 << HOT_BITS).fill(this.initialHot);
+    this.hot = new Uint8Array(1 << HOT_BITS).fill(mode === 'always' ? 0 : HOT_THRESHOLD);
     this.codePages = new Uint8Array(Math.ceil((cpu.ramEnd - cpu.ramBase) / 4096));
     cpu.hot = this.hot;
     cpu.codePages = this.codePages;
