@@ -91,8 +91,9 @@ export function buildVirt(ctx: BoardContext): Board {
   const kernelStart = cfg.bios === 'none' ? ram.base : alignUp(fwEnd, 0x200000);
   let kernel: Placed | undefined;
   let initrd: { start: number; end: number } | undefined;
-  const layout = (): void => {
-    ram.bytes.fill(0);
+  const layout = (fresh: boolean): void => {
+    // A fresh RAM is already zero; filling 256 MiB would touch (and fault in) every page for nothing.
+    if (!fresh) ram.bytes.fill(0);
     if (firmware) ram.put(ram.base, firmware, 'firmware');
     kernel = cfg.kernel ? loadKernel(ram, cfg.kernel, kernelStart) : undefined;
     if (cfg.initrd) {
@@ -100,7 +101,7 @@ export function buildVirt(ctx: BoardContext): Board {
       initrd = placeInitrd(ram, cfg.initrd, kernel, ram.end - 0x200000);
     }
   };
-  layout();
+  layout(true);
   const seed = new Uint8Array(32);
   host.randomFill(seed);
   const dtb = buildVirtDtb({
@@ -113,7 +114,7 @@ export function buildVirt(ctx: BoardContext): Board {
   if (initrd && initrd.end > fdtAddr) throw new ConfigError('initrd does not fit in RAM below the device tree; use a larger -m');
 
   const boot = (first: boolean): void => {
-    if (!first) layout();
+    if (!first) layout(false);
     ram.put(fdtAddr, dtb, 'device tree');
     for (const d of [plic, aclint, uart, rtc, ...transports]) d.reset?.();
     const x = cpu.x;

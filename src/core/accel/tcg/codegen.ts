@@ -7,27 +7,19 @@
  * - Blocks are laid out in address order inside `loop $L` as nested `block`s: a forward jump is a `br`
  *   to the block's label, a fall-through costs nothing, a backward jump goes through one `br_table`.
  * - Loads and stores look the TLB up inline (the tag compare also rejects misaligned addresses) and call
- *   a JS helper on a miss; a helper that traps makes the code leave with the faulting pc (precise).
+ *   the runtime's slow path (runtime.ts) on a miss, passing the instruction's `site`; a slow path that
+ *   traps writes where to leave (the faulting pc) and the code branches to its one site exit (precise).
  * - Each block first takes its instruction count from the budget, so instret is exact at every exit. A call
  *   returns once the budget is spent: a slice overruns by less than one block.
  */
 import { Op } from '../../target/riscv/insn-table.js';
 import { TLB_MASK } from '../../target/riscv/cpu.js';
 import {
-  DSET_OFF, EXIT_OFF, PC_OFF, SCRATCH_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
+  DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
 } from '../../target/riscv/state.js';
 import { Bytes, T, W } from './wasm-emit.js';
+import { R } from './runtime.js';
 import { End, type Block, type Insn, jImm } from './region.js';
-
-/** Imported helper function indices (the order of HELPERS in tcg.ts). */
-export const enum H {
-  /** (lo, hi, size) → low word; high word at SCRATCH_OFF; sets EXIT_OFF on a trap. */
-  load = 0,
-  /** (lo, hi, size, vlo, vhi) → 0 done, 1 trapped, 2 done but leave (code page or MMIO written). */
-  store = 1,
-  /** (op, inst, raw) → same as store; executes one instruction on the in-memory state (A, F, D, MULH, CSR). */
-  exec = 2,
-}
 
 // Locals. Register xN lives in local L_X + N.
 const L_BUDGET = 0, L_NEXT = 1, L_A = 2, L_I = 3, L_DS = 4, L_S = 5, L_PC = 6, L_T = 7, L_X = 8;
@@ -38,6 +30,15 @@ const L_BASE = L_X + 32;
 const I32_LOCALS = 5, I64_LOCALS = 2 + 32 + 1;
 
 const enum A { b = 0, h = 1, w = 2, d = 3 } // alignment hints (log2)
+
+/** The runtime's slow path of each load and store opcode. */
+const LOAD_SLOW: Partial<Record<W, R>> = {
+  [W.i64_load8_s]: R.lb, [W.i64_load8_u]: R.lbu, [W.i64_load16_s]: R.lh, [W.i64_load16_u]: R.lhu,
+  [W.i64_load32_s]: R.lw, [W.i64_load32_u]: R.lwu, [W.i64_load]: R.ld,
+};
+const STORE_SLOW: Partial<Record<W, R>> = {
+  [W.i64_store8]: R.sb, [W.i64_store16]: R.sh, [W.i64_store32]: R.sw, [W.i64_store]: R.sd,
+};
 
 export class RegionCompiler {
   private c = new Bytes();
@@ -65,6 +66,7 @@ export class RegionCompiler {
     const c = this.c;
     const n = blocks.length;
     c.u8(W.block).u8(T.void); // $exit
+    c.u8(W.block).u8(T.void); // $site
     c.u8(W.loop).u8(T.void); // $L
     for (let i = 0; i < n; i++) c.u8(W.block).u8(T.void);
     c.get(L_NEXT).u8(W.br_table).uleb(n);
@@ -77,6 +79,11 @@ export class RegionCompiler {
       this.emitBlock(blocks[i]);
     }
     c.op(W.end); // $L
+    c.op(W.end); // $site: a slow path wrote the page offset to leave at and the instructions to give back
+    c.i32(0).mem(W.i32_load, A.w, SITE_OFF).set(L_S);
+    this.pc(0);
+    c.get(L_S).i32(0x1fff).op(W.i32_and).op(W.i64_extend_i32_u).op(W.i64_add).set(L_PC);
+    c.get(L_BUDGET).get(L_S).i32(13).op(W.i32_shr_u).op(W.i32_add).set(L_BUDGET);
     c.op(W.end); // $exit
 
     const f = new Bytes();
@@ -101,7 +108,16 @@ export class RegionCompiler {
   }
 
   private depthExit(): number {
+    return this.blocks.length - this.cur + this.extra + 1;
+  }
+
+  private depthSite(): number {
     return this.blocks.length - this.cur + this.extra;
+  }
+
+  /** A slow path's view of instruction i: page offset, length, instructions of its block from it on. */
+  private site(i: Insn, left: number): number {
+    return i.off | (i.len === 4 ? 0x1000 : 0) | (left << 13);
   }
 
   /** Leaves the region with pc = page offset `off`. */
@@ -122,12 +138,6 @@ export class RegionCompiler {
     } else {
       c.i32(j).set(L_NEXT).br(this.blocks.length - 1 - this.cur + this.extra);
     }
-  }
-
-  /** Gives back `unretired` instructions of the budget and leaves with pc = page offset `off`. */
-  private leave(unretired: number, off: number): void {
-    if (unretired !== 0) this.c.get(L_BUDGET).i32(unretired).op(W.i32_add).set(L_BUDGET);
-    this.exitTo(off);
   }
 
   private open(type: T): void {
@@ -384,38 +394,17 @@ export class RegionCompiler {
     this.c.get(L_I).mem(W.i32_load, A.w, host).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
   }
 
-  private addrHi(): void {
-    this.c.get(L_T).i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64);
-  }
-
   private load(i: Insn, o: W, size: number, left: number): void {
     const c = this.c;
-    const rd = (i.inst >>> 7) & 31;
     this.tlbTest((i.inst >>> 15) & 31, i.inst >> 20, size, TLB_R_LO, TLB_R_HI);
     this.open(T.i64);
     this.hostAddr(TLB_R_HOST);
     c.mem(o, 0, 0);
     c.op(W.else);
-    c.get(L_A);
-    this.addrHi();
-    c.i32(size).call(H.load).set(L_S);
-    c.i32(0).mem(W.i32_load, A.w, EXIT_OFF);
-    this.open(T.void);
-    this.leave(left, i.off);
+    c.get(L_T).i32(this.site(i, left)).call(LOAD_SLOW[o]!);
+    c.i32(0).mem(W.i32_load, A.w, EXIT_OFF).u8(W.br_if).uleb(this.depthSite());
     this.close();
-    c.get(L_S);
-    switch (o) {
-      case W.i64_load8_s: c.op(W.i64_extend_i32_u).op(W.i64_extend8_s); break;
-      case W.i64_load8_u: c.i32(0xff).op(W.i32_and).op(W.i64_extend_i32_u); break;
-      case W.i64_load16_s: c.op(W.i64_extend_i32_u).op(W.i64_extend16_s); break;
-      case W.i64_load16_u: c.i32(0xffff).op(W.i32_and).op(W.i64_extend_i32_u); break;
-      case W.i64_load32_s: c.op(W.i64_extend_i32_s); break;
-      case W.i64_load32_u: c.op(W.i64_extend_i32_u); break;
-      default:
-        c.op(W.i64_extend_i32_u).i32(0).mem(W.i64_load32_u, A.w, SCRATCH_OFF).i64(32, 0).op(W.i64_shl).op(W.i64_or);
-    }
-    this.close();
-    this.setReg(rd);
+    this.setReg((i.inst >>> 7) & 31);
   }
 
   private store(i: Insn, o: W, size: number, left: number): void {
@@ -429,26 +418,9 @@ export class RegionCompiler {
     this.getReg(rs2);
     c.mem(o, 0, 0);
     c.op(W.else);
-    c.get(L_A);
-    this.addrHi();
-    c.i32(size);
-    this.getReg(rs2); c.op(W.i32_wrap_i64);
-    this.getReg(rs2); c.i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64);
-    c.call(H.store);
-    this.afterHelper(i, left);
-    this.close();
-  }
-
-  /** After a helper that returned a status: 1 → leave at this instruction (trap), 2 → leave after it. */
-  private afterHelper(i: Insn, left: number): void {
-    const c = this.c;
-    c.tee(L_S);
-    this.open(T.void);
-    c.get(L_S).i32(1).op(W.i32_eq);
-    this.open(T.void);
-    this.leave(left, i.off);
-    this.close();
-    this.leave(left - 1, i.off + i.len);
+    c.get(L_T);
+    this.getReg(rs2);
+    c.i32(this.site(i, left)).call(STORE_SLOW[o]!).u8(W.br_if).uleb(this.depthSite());
     this.close();
   }
 
@@ -461,11 +433,10 @@ export class RegionCompiler {
     this.spill(rs1);
     this.spill(rs2);
     this.spill(rd);
-    c.i32(i.op).i32(inst).i32(i.raw).call(H.exec).set(L_S);
+    c.i32(i.op).i32(inst).i32(i.raw).i32(this.site(i, left)).call(R.exec);
     this.reload(rd);
     // A CSR write may switch the data TLB set (mstatus.SUM, MPRV): the helper updated DSET_OFF.
     if (i.op >= Op.CSRRW && i.op <= Op.CSRRCI) c.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
-    c.get(L_S);
-    this.afterHelper(i, left);
+    c.u8(W.br_if).uleb(this.depthSite());
   }
 }

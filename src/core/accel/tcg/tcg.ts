@@ -24,12 +24,13 @@ import { execFp } from '../../target/riscv/fpu.js';
 import { execAtomic, execFpMem } from '../../target/riscv/exec-mem.js';
 import * as m64 from '../../target/riscv/int64.js';
 import {
-  EXIT_OFF, DSET_OFF, JC_ENTRIES, JC_OFF, jcIndex, PC_OFF, RAM_OFFSET, SCRATCH_OFF, XSET_OFF, X_SINK,
+  EXIT_OFF, DSET_OFF, JC_ENTRIES, JC_OFF, jcIndex, PC_OFF, RAM_OFFSET, SCRATCH_OFF, SITE_OFF, XSET_OFF, X_SINK,
 } from '../../target/riscv/state.js';
 import { buildDispatcher, type Dispatch } from './dispatch.js';
 import { formRegion } from './region.js';
 import { RegionCompiler } from './codegen.js';
-import { assemble, T, type Bytes, type FuncType } from './wasm-emit.js';
+import { assemble, type Bytes } from './wasm-emit.js';
+import { buildRuntime, REGION_IMPORTS, TYPES } from './runtime.js';
 
 export type JitMode = 'off' | 'on' | 'always';
 
@@ -58,14 +59,6 @@ interface Region {
   page: number;
   valid: boolean;
 }
-
-const TYPES: FuncType[] = [
-  { params: [T.i32], results: [T.i32] },
-  { params: [T.i32, T.i32, T.i32], results: [T.i32] },
-  { params: [T.i32, T.i32, T.i32, T.i32, T.i32], results: [T.i32] },
-];
-/** Helper imports, in the order of codegen.ts `H`. */
-const HELPERS = [{ name: 'load', type: 1 }, { name: 'store', type: 2 }, { name: 'exec', type: 1 }];
 
 export interface TcgStats {
   regions: number;
@@ -101,7 +94,8 @@ export class Tcg {
   /** Physical entries that cannot be translated (the first instruction is left to the interpreter). */
   private failed = new Set<number>();
   private readonly compiler = new RegionCompiler();
-  private readonly imports: WebAssembly.Imports;
+  /** The runtime's slow paths (runtime.ts), imported by every region module. */
+  private readonly runtime: Record<string, WebAssembly.ExportValue>;
   /** Regions generated but not compiled yet. */
   private pending: Region[] = [];
   /** Regions per module: jit=always compiles each region at once (deterministic, for tests). */
@@ -118,14 +112,7 @@ export class Tcg {
     cpu.onCodeWrite = (page) => this.invalidatePage(page);
     this.dispatch = buildDispatcher(cpu.memory, this.table);
     this.clearJumpCache();
-    this.imports = {
-      m: { mem: cpu.memory },
-      h: {
-        load: (lo: number, hi: number, size: number) => this.load(lo, hi, size),
-        store: (lo: number, hi: number, size: number, vlo: number, vhi: number) => this.store(lo, hi, size, vlo, vhi),
-        exec: (op: number, inst: number, raw: number) => this.exec(op, inst, raw),
-      },
-    };
+    this.runtime = buildRuntime(cpu.memory, this);
   }
 
   /** Runs up to `budget` instructions: the contract of interp.run(). */
@@ -248,11 +235,12 @@ export class Tcg {
   }
 
   /**
-   * Compiles the queued regions as one module. A module costs about 0.4 ms to create and instantiate
-   * whatever its size, a function about 15 µs more (measured, RESULTS.md), so regions are batched: a batch
-   * is compiled when it is full or at the end of the slice. V8 compiles wasm functions lazily on their
-   * first call, so asynchronous compilation (tried) only moved validation off the main thread while
-   * regions waited for the event loop: 560,000 extra interpreter entries per Linux boot.
+   * Compiles the queued regions as one module. Creating and instantiating a module has a fixed cost
+   * (about 0.1 ms now that regions import no JS function, 0.4 ms before) on top of ~50 µs per KiB of
+   * code (V8 validates it; functions are compiled lazily on their first call), so regions are batched: a
+   * batch is compiled when it is full or at the end of the slice. Asynchronous compilation (tried) only
+   * moved validation off the main thread while regions waited for the event loop: 560,000 extra
+   * interpreter entries per Linux boot.
    */
   compilePending(): void {
     if (this.pending.length === 0) return;
@@ -261,12 +249,13 @@ export class Tcg {
     this.pending = [];
     if (batch.length === 0) return;
     const bytes = assemble({
-      types: TYPES, imports: HELPERS, memory: true, table: false,
+      types: TYPES, imports: REGION_IMPORTS, memory: true, table: false,
       funcs: batch.map((r) => ({ type: 0, body: r.body! })),
-      exports: batch.map((_, i) => ({ name: `f${i}`, func: HELPERS.length + i })),
+      exports: batch.map((_, i) => ({ name: `f${i}`, func: REGION_IMPORTS.length + i })),
     });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    const ex = inst.exports;
+    // The regions import the runtime's wasm functions, not JS ones: no import wrappers to compile. They do
+    // not import the table either: V8 updates every instance that imports a table on each table write.
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { h: this.runtime, m: { mem: this.cpu.memory } }).exports;
     batch.forEach((r, i) => {
       r.body = null;
       r.index = this.allocIndex();
@@ -340,7 +329,8 @@ export class Tcg {
   }
 
   // ------------------------------------------------------------------ helpers called by translated code
-  private load(lo: number, hi: number, size: number): number {
+  // `site` (runtime.ts): page offset | 4-byte length << 12 | instructions left in the block << 13.
+  load(lo: number, hi: number, size: number, site: number): number {
     const cpu = this.cpu;
     try {
       const v = cpu.loadSlow(lo, hi, size);
@@ -348,32 +338,37 @@ export class Tcg {
       return v;
     } catch (e) {
       if (e !== TRAP) throw e;
-      this.i32[EXIT_OFF >> 2] = 1;
-      return 0;
+      return this.trapped(site);
     }
   }
 
-  private store(lo: number, hi: number, size: number, vlo: number, vhi: number): number {
+  store(lo: number, hi: number, size: number, vlo: number, vhi: number, site: number): number {
     const cpu = this.cpu;
     cpu.storeExit = false;
     try {
       cpu.storeSlow(lo, hi, size, vlo, vhi);
     } catch (e) {
       if (e !== TRAP) throw e;
-      this.i32[EXIT_OFF >> 2] = 1;
-      return 1;
+      return this.trapped(site);
     }
-    return this.leaveAfter(cpu.storeExit || cpu.stopRequested);
+    return cpu.storeExit || cpu.stopRequested ? this.leaveAfter(site) : 0;
   }
 
-  /** Status 2 from a helper: the region leaves after the instruction and the dispatcher returns to JS. */
-  private leaveAfter(leave: boolean): number {
-    if (!leave) return 0;
+  /** The instruction at `site` trapped: the region leaves at it, giving back it and the rest of its block. */
+  private trapped(site: number): number {
+    this.i32[EXIT_OFF >> 2] = 1;
+    this.i32[SITE_OFF >> 2] = site & ~0x1000;
+    return 1;
+  }
+
+  /** The instruction at `site` is done but the dispatcher must return to JS: the region leaves after it. */
+  private leaveAfter(site: number): number {
     this.i32[EXIT_OFF >> 2] = 2;
+    this.i32[SITE_OFF >> 2] = (site & 0xfff) + (site & 0x1000 ? 4 : 2) + ((site >>> 13) - 1 << 13);
     return 2;
   }
 
-  private exec(op: Op, inst: number, raw: number): number {
+  exec(op: Op, inst: number, raw: number, site: number): number {
     const cpu = this.cpu;
     cpu.storeExit = false;
     cpu.curInst = raw;
@@ -388,7 +383,7 @@ export class Tcg {
         execCsr(cpu, op, inst, ((inst >>> 6) & 62) || X_SINK, (inst >>> 14) & 62);
         this.i32[DSET_OFF >> 2] = cpu.dset;
         // satp: the page that holds this very code may now map elsewhere; an interrupt may be enabled.
-        return this.leaveAfter(inst >>> 20 === 0x180 || pendingInterrupt(cpu) >= 0 || cpu.stopRequested);
+        return inst >>> 20 === 0x180 || pendingInterrupt(cpu) >= 0 || cpu.stopRequested ? this.leaveAfter(site) : 0;
       } else {
         const x = cpu.x;
         const rd = ((inst >>> 6) & 62) || X_SINK, r1 = (inst >>> 14) & 62, r2 = (inst >>> 19) & 62;
@@ -399,10 +394,9 @@ export class Tcg {
       }
     } catch (e) {
       if (e !== TRAP) throw e;
-      this.i32[EXIT_OFF >> 2] = 1;
-      return 1;
+      return this.trapped(site);
     }
-    return this.leaveAfter(cpu.storeExit || cpu.stopRequested);
+    return cpu.storeExit || cpu.stopRequested ? this.leaveAfter(site) : 0;
   }
 }
 

@@ -19,6 +19,11 @@ export const SCRATCH_OFF = 552;
 /** Translated code: TLB set offset for instruction fetch (Cpu.xset), written by the dispatcher. */
 export const XSET_OFF = 560;
 /**
+ * Translated code: where a region leaves after a helper trapped or asked to leave, written by the helper:
+ * page offset of the next pc (bits 0-12) and instructions to give back to the budget (bits 13 up).
+ */
+export const SITE_OFF = 564;
+/**
  * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: nine Int32 arrays of
  * TLB_ENTRIES entries each (tag lo, tag hi, host offset) × (read, write, fetch).
  */

@@ -11,6 +11,7 @@ import { NodeHost } from '../host.js';
 import { restoreTerminals } from '../console.js';
 import { describeFsError, loadConfig, parseArgs } from './options.js';
 import { openDevices, type OpenedDevices } from './devices.js';
+import { tuneV8ForTranslator } from '../v8-tuning.js';
 
 let cachedRoot: string | undefined;
 
@@ -107,6 +108,7 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
     }
     const { config, frontend } = loadConfig(parsed.options);
     const { createMachine } = await import('../../../core/machine/machine.js');
+    tuneV8ForTranslator();
 
     let machine: Machine | undefined;
     let stopped: ExitStatus | undefined;
