@@ -78,7 +78,12 @@ export interface TcgStats {
 }
 
 export class Tcg {
-  readonly stats: TcgStats = { regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: 0, genMs: 0, batches: 0, dispatches: 0, jitInsns: 0, interpCalls: 0 };
+  // Times and the counters that outgrow V8's small integers start as -0, a double: from 0 V8 would change
+  // the fields' representation later and deoptimize every function that uses the stats.
+  readonly stats: TcgStats = {
+    regions: 0, codeBytes: 0, translations: 0, flushes: 0, invalidations: 0, compileMs: -0, genMs: -0, batches: 0,
+    dispatches: -0, jitInsns: -0, interpCalls: -0,
+  };
   private readonly i32: Int32Array;
   private readonly hot: Uint8Array;
   private readonly codePages: Uint8Array;
@@ -212,10 +217,10 @@ export class Tcg {
     const page = Math.floor((pa - cpu.ramBase) / 4096);
     const host = RAM_OFFSET + page * 4096;
     const t0 = this.now();
-    const blocks = formRegion(cpu.u16, host >> 1, pa % 4096);
+    const blocks = formRegion(cpu.u16, host >> 1, (pa & 4095));
     if (blocks === null) return undefined;
     if (this.stats.regions >= MAX_REGIONS || this.stats.codeBytes >= MAX_CODE_BYTES) this.flush();
-    const body = this.compiler.compile(blocks, pa % 4096);
+    const body = this.compiler.compile(blocks, (pa & 4095));
     const r: Region = { index: -1, pa, host, page, valid: true, body, hot: (pcLo >>> 1) & ((1 << HOT_BITS) - 1) };
     this.byPa.set(pa, r);
     push(this.byPage, page, r);

@@ -40,6 +40,13 @@ const TLB_SETS = 4;
 if (TLB_SIZE * TLB_SETS !== TLB_ENTRIES) throw new Error('state.ts TLB_ENTRIES does not match the TLB geometry');
 const SET_PRIV = [Priv.U, Priv.S, Priv.M, Priv.S];
 
+/**
+ * No LR reservation. Not an integer, so the field holds a double from the start: with -1 (a small
+ * integer) V8 changed the field's representation at the first LR to a RAM address and deoptimized every
+ * function that had seen a Cpu (29 maps deprecated, measured with --trace-generalization).
+ */
+export const RES_NONE = -0.5;
+
 export class Cpu implements FpContext, HartInterrupts {
   readonly views: StateViews;
   readonly x: Int32Array;
@@ -93,8 +100,11 @@ export class Cpu implements FpContext, HartInterrupts {
   readonly pmpaddrHi = new Int32Array(64);
   /** The `time` CSR source: mtime of the board's ACLINT (set by the board), in ticks. */
   time: () => number;
-  /** Retired instructions before the current run() slice. */
-  instret = 0;
+  /**
+   * Retired instructions before the current run() slice. Starts as -0, a double, as it passes 2^30 in
+   * seconds: a field that starts as a small integer changes representation then, deoptimizing everything.
+   */
+  instret = -0;
   hartId = 0;
 
   // --- Pending trap (set by raise(), consumed by trap.ts). ---
@@ -102,8 +112,8 @@ export class Cpu implements FpContext, HartInterrupts {
   trapTvalLo = 0;
   trapTvalHi = 0;
 
-  // --- LR/SC reservation (physical address), -1 when none. ---
-  resAddr = -1;
+  // --- LR/SC reservation (physical address), RES_NONE when none. ---
+  resAddr = RES_NONE;
 
   /** True after WFI with nothing pending: the machine should sleep until an interrupt. */
   idle = false;
@@ -161,6 +171,12 @@ export class Cpu implements FpContext, HartInterrupts {
     this.ramDelta = RAM_OFFSET - bus.ramBase;
     // misa: MXL=2 (bit 63), extensions I M A F D C S U (§3.1.1).
     this.misa = (1 << 8) | (1 << 12) | (1 << 0) | (1 << 5) | (1 << 3) | (1 << 2) | (1 << 18) | (1 << 20);
+    // Fields that hold any 32-bit half (CSR halves, pc, tval, the raw instruction) are made doubles before
+    // any code runs. V8 keeps a number field as a small integer until it first sees a value beyond ±2^30,
+    // then changes the object's layout and deoptimizes every function that has seen a Cpu: that happened
+    // four times per Linux boot, 45 deoptimizations (measured with --trace-deopt).
+    const fields = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(fields)) if (typeof fields[k] === 'number' && /(Lo|Hi)$|^curInst$/.test(k)) fields[k] = 0.5;
     this.reset(0, 0);
   }
 
@@ -176,7 +192,7 @@ export class Cpu implements FpContext, HartInterrupts {
     this.medeleg = 0;
     this.mideleg = 0;
     this.satpLo = this.satpHi = 0;
-    this.resAddr = -1;
+    this.resAddr = RES_NONE;
     this.idle = false;
     this.stimecmp = Infinity;
     this.stimecmpLo = this.stimecmpHi = -1;
@@ -521,7 +537,7 @@ export class Cpu implements FpContext, HartInterrupts {
       return;
     }
     const pa = this.translate(lo, hi, ACC_W);
-    if (pa === this.resAddr || (this.resAddr >= 0 && Math.abs(pa - this.resAddr) < 8)) this.resAddr = -1;
+    if (pa === this.resAddr || (this.resAddr >= 0 && Math.abs(pa - this.resAddr) < 8)) this.resAddr = RES_NONE;
     if (pa >= this.ramBase && pa + size <= this.ramEnd) {
       const h = pa + this.ramDelta;
       if (this.codePages !== null) this.codeWrite(h);

@@ -3,7 +3,7 @@
  * extension (Unprivileged ISA ch. 8: LR/SC and AMOs, naturally aligned, RAM only) and F/D loads and stores.
  * They work on the register file in the machine memory and raise traps through cpu.raise().
  */
-import type { Cpu } from './cpu.js';
+import { RES_NONE, type Cpu } from './cpu.js';
 import { Op } from './insn-table.js';
 import { MSTATUS_FS } from './csr-defs.js';
 
@@ -25,7 +25,7 @@ export function execAtomic(cpu: Cpu, op: Op, rd: number, r1: number, r2: number)
       const size = op === Op.SC_W ? 4 : 8;
       const host = cpu.amoAddress(x[r1], x[r1 + 1], size);
       const ok = cpu.resAddr >= 0 && cpu.resAddr + cpu.ramDelta === host;
-      cpu.resAddr = -1;
+      cpu.resAddr = RES_NONE;
       if (ok) {
         cpu.i32[host >> 2] = x[r2];
         if (size === 8) cpu.i32[(host >> 2) + 1] = x[r2 + 1];

@@ -3,7 +3,7 @@
  * delegation to S-mode through medeleg/mideleg, the interrupt priority order and the vectored
  * trap-vector mode.
  */
-import type { Cpu } from './cpu.js';
+import { RES_NONE, type Cpu } from './cpu.js';
 import {
   IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI, MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP,
   MSTATUS_MPRV, MSTATUS_SIE, MSTATUS_SPIE, MSTATUS_SPP,
@@ -20,7 +20,7 @@ const PRIORITY = [IRQ_MEI, IRQ_MSI, IRQ_MTI, IRQ_SEI, IRQ_SSI, IRQ_STI];
 export function enterTrap(cpu: Cpu, pcLo: number, pcHi: number, cause: number, interrupt: boolean, tvalLo: number, tvalHi: number): void {
   const from = cpu.priv;
   const deleg = interrupt ? cpu.mideleg : cpu.medeleg;
-  cpu.resAddr = -1;
+  cpu.resAddr = RES_NONE;
   cpu.idle = false;
   if (from !== Priv.M && (deleg >>> cause) & 1) {
     cpu.sepcLo = pcLo; cpu.sepcHi = pcHi;
@@ -108,7 +108,7 @@ export function mret(cpu: Cpu): void {
   cpu.priv = mpp;
   cpu.pcLo = cpu.mepcLo;
   cpu.pcHi = cpu.mepcHi;
-  cpu.resAddr = -1;
+  cpu.resAddr = RES_NONE;
   cpu.updateMode();
 }
 
@@ -124,6 +124,6 @@ export function sret(cpu: Cpu): void {
   cpu.priv = spp;
   cpu.pcLo = cpu.sepcLo;
   cpu.pcHi = cpu.sepcHi;
-  cpu.resAddr = -1;
+  cpu.resAddr = RES_NONE;
   cpu.updateMode();
 }
