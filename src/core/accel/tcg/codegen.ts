@@ -18,7 +18,7 @@ import {
   DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
 } from '../../target/riscv/state.js';
 import { Bytes, T, W } from './wasm-emit.js';
-import { R } from './runtime.js';
+import { R, SLOW_TYPE } from './runtime.js';
 import { End, type Block, type Insn, jImm } from './region.js';
 
 // Locals. Register xN lives in local L_X + N.
@@ -394,6 +394,11 @@ export class RegionCompiler {
     this.c.get(L_I).mem(W.i32_load, A.w, host).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
   }
 
+  /** Calls slow path `r` of the runtime (runtime.ts) through the runtime's table. */
+  private slow(r: R): void {
+    this.c.i32(r).u8(W.call_indirect).uleb(SLOW_TYPE[r]).uleb(0);
+  }
+
   private load(i: Insn, o: W, size: number, left: number): void {
     const c = this.c;
     this.tlbTest((i.inst >>> 15) & 31, i.inst >> 20, size, TLB_R_LO, TLB_R_HI);
@@ -401,7 +406,8 @@ export class RegionCompiler {
     this.hostAddr(TLB_R_HOST);
     c.mem(o, 0, 0);
     c.op(W.else);
-    c.get(L_T).i32(this.site(i, left)).call(LOAD_SLOW[o]!);
+    c.get(L_T).i32(this.site(i, left));
+    this.slow(LOAD_SLOW[o]!);
     c.i32(0).mem(W.i32_load, A.w, EXIT_OFF).u8(W.br_if).uleb(this.depthSite());
     this.close();
     this.setReg((i.inst >>> 7) & 31);
@@ -420,7 +426,9 @@ export class RegionCompiler {
     c.op(W.else);
     c.get(L_T);
     this.getReg(rs2);
-    c.i32(this.site(i, left)).call(STORE_SLOW[o]!).u8(W.br_if).uleb(this.depthSite());
+    c.i32(this.site(i, left));
+    this.slow(STORE_SLOW[o]!);
+    c.u8(W.br_if).uleb(this.depthSite());
     this.close();
   }
 
@@ -433,7 +441,8 @@ export class RegionCompiler {
     this.spill(rs1);
     this.spill(rs2);
     this.spill(rd);
-    c.i32(i.op).i32(inst).i32(i.raw).i32(this.site(i, left)).call(R.exec);
+    c.i32(i.op).i32(inst).i32(i.raw).i32(this.site(i, left));
+    this.slow(R.exec);
     this.reload(rd);
     // A CSR write may switch the data TLB set (mstatus.SUM, MPRV): the helper updated DSET_OFF.
     if (i.op >= Op.CSRRW && i.op <= Op.CSRRCI) c.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);

@@ -1,10 +1,13 @@
 /**
  * The translator's runtime module: the slow paths of translated code, in wasm, built once per machine.
  *
- * Region modules import these wasm functions rather than the JS helpers themselves. A JS import costs
- * every module that imports it a wasm-to-JS wrapper (V8 compiles one per module and signature: about
- * 0.3 ms per module, 0.1-0.2 s of a Linux boot); a wasm function exported by another instance is called
- * directly. Keeping the slow paths here also keeps each load and store in region code short.
+ * Region modules reach these wasm functions with call_indirect through the runtime's own table and
+ * import no function at all: V8 compiles a wasm-to-JS wrapper for every imported function signature of
+ * every module when the module is compiled, even when the import turns out to be a wasm function (three
+ * TurboFan jobs per module, 0.3 ms; measured with perf). The runtime table is written once, so
+ * importing it costs nothing later (V8 updates every instance importing a table on each write to it:
+ * regions must not import the dispatcher's table). Keeping the slow paths here also keeps each load and
+ * store in region code short.
  *
  * A slow path gets the `site` of its instruction: page offset (bits 0-11), 4-byte length (bit 12) and
  * the instructions of its block from it to the end (bits 13 up). When the access traps, or a store hit
@@ -24,7 +27,7 @@ export interface SlowPaths {
   exec(op: number, inst: number, raw: number, site: number): number;
 }
 
-/** Runtime exports in import order of a region module: loads by kind, stores by size, exec. */
+/** Slots of the runtime table: loads by kind, stores by size, exec. */
 export const enum R {
   lb = 0, lbu = 1, lh = 2, lhu = 3, lw = 4, lwu = 5, ld = 6, sb = 7, sh = 8, sw = 9, sd = 10, exec = 11,
 }
@@ -41,15 +44,13 @@ export const TYPES: FuncType[] = [
 ];
 const T_LOAD = 1, T_STORE = 2, T_EXEC = 3, T_JS_STORE = 4;
 
-/** The imports a region module declares, in R order (module "h"). */
-export const REGION_IMPORTS = [
-  ...LOADS.map((name) => ({ name, type: T_LOAD })),
-  ...STORES.map((name) => ({ name, type: T_STORE })),
-  { name: 'exec', type: T_EXEC },
+/** Type index (in TYPES) of each slow path, for call_indirect. */
+export const SLOW_TYPE: readonly number[] = [
+  ...LOADS.map(() => T_LOAD), ...STORES.map(() => T_STORE), T_EXEC,
 ];
 
-/** Builds the runtime over `memory`; returns the imports object part ("h") for region modules. */
-export function buildRuntime(memory: WebAssembly.Memory, js: SlowPaths): Record<string, WebAssembly.ExportValue> {
+/** Builds the runtime over `memory`; returns its table (slots in R order), for region modules to import. */
+export function buildRuntime(memory: WebAssembly.Memory, js: SlowPaths): WebAssembly.Table {
   // Imported JS functions: 0 load, 1 store, 2 exec.
   const funcs: { type: number; body: Bytes }[] = [];
   const addrLoHi = (c: Bytes) => {
@@ -99,5 +100,7 @@ export function buildRuntime(memory: WebAssembly.Memory, js: SlowPaths): Record<
       exec: (op: number, inst: number, raw: number, site: number) => js.exec(op, inst, raw, site),
     },
   });
-  return Object.fromEntries(names.map((n) => [n, inst.exports[n]]));
+  const table = new WebAssembly.Table({ element: 'anyfunc', initial: names.length });
+  names.forEach((n, i) => table.set(i, inst.exports[n] as () => void));
+  return table;
 }

@@ -30,7 +30,7 @@ import { buildDispatcher, type Dispatch } from './dispatch.js';
 import { formRegion } from './region.js';
 import { RegionCompiler } from './codegen.js';
 import { assemble, type Bytes } from './wasm-emit.js';
-import { buildRuntime, REGION_IMPORTS, TYPES } from './runtime.js';
+import { buildRuntime, TYPES } from './runtime.js';
 
 export type JitMode = 'off' | 'on' | 'always';
 
@@ -38,7 +38,7 @@ export type JitMode = 'off' | 'on' | 'always';
  * Times a branch target is entered in the interpreter before it is translated. Measured on the default
  * guest's boot to a prompt: 50 → 5,900 regions, 150 → 3,400 and the fastest boot (RESULTS.md).
  */
-export const HOT_THRESHOLD = 150;
+export const HOT_THRESHOLD = Number((globalThis as any).process?.env?.TSVM_HOT ?? 150);
 const HOT_BITS = 16;
 /** Regions per compiled module at most (a batch is also compiled at the end of every slice). */
 const BATCH = 32;
@@ -99,8 +99,8 @@ export class Tcg {
   /** Physical entries that cannot be translated (the first instruction is left to the interpreter). */
   private failed = new Set<number>();
   private readonly compiler = new RegionCompiler();
-  /** The runtime's slow paths (runtime.ts), imported by every region module. */
-  private readonly runtime: Record<string, WebAssembly.ExportValue>;
+  /** The runtime's slow paths (runtime.ts), in a table every region module imports. */
+  private readonly runtime: WebAssembly.Table;
   /** Regions generated but not compiled yet. */
   private pending: Region[] = [];
   /** Regions per module: jit=always compiles each region at once (deterministic, for tests). */
@@ -254,13 +254,12 @@ export class Tcg {
     this.pending = [];
     if (batch.length === 0) return;
     const bytes = assemble({
-      types: TYPES, imports: REGION_IMPORTS, memory: true, table: false,
+      types: TYPES, imports: [], memory: true, table: true,
       funcs: batch.map((r) => ({ type: 0, body: r.body! })),
-      exports: batch.map((_, i) => ({ name: `f${i}`, func: REGION_IMPORTS.length + i })),
+      exports: batch.map((_, i) => ({ name: `f${i}`, func: i })),
     });
-    // The regions import the runtime's wasm functions, not JS ones: no import wrappers to compile. They do
-    // not import the table either: V8 updates every instance that imports a table on each table write.
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { h: this.runtime, m: { mem: this.cpu.memory } }).exports;
+    // Regions import no function (see runtime.ts) and not the dispatcher's table, only the runtime's.
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: this.cpu.memory, tbl: this.runtime } }).exports;
     batch.forEach((r, i) => {
       r.body = null;
       r.index = this.allocIndex();
