@@ -18,4 +18,7 @@ export function tuneV8ForTranslator(): void {
   if (applied) return;
   applied = true;
   setFlagsFromString('--wasm-tiering-budget=100000000');
+  // Baseline (Sparkplug) code for every JS function from its first call instead of bytecode interpretation
+  // first: the emulator's own JS reaches a fast tier sooner (boot 2.0 s -> 1.8 s, median of 6).
+  setFlagsFromString('--always-sparkplug');
 }

@@ -38,7 +38,7 @@ export type JitMode = 'off' | 'on' | 'always';
  * Times a branch target is entered in the interpreter before it is translated. Measured on the default
  * guest's boot to a prompt: 50 → 5,900 regions, 150 → 3,400 and the fastest boot (RESULTS.md).
  */
-export const HOT_THRESHOLD = Number((globalThis as any).process?.env?.TSVM_HOT ?? 150);
+export const HOT_THRESHOLD = 150;
 const HOT_BITS = 16;
 /** Regions per compiled module at most (a batch is also compiled at the end of every slice). */
 const BATCH = 32;
