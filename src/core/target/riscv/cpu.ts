@@ -176,7 +176,13 @@ export class Cpu implements FpContext, HartInterrupts {
     // then changes the object's layout and deoptimizes every function that has seen a Cpu: that happened
     // four times per Linux boot, 45 deoptimizations (measured with --trace-deopt).
     const fields = this as unknown as Record<string, unknown>;
-    for (const k of Object.keys(fields)) if (typeof fields[k] === 'number' && /(Lo|Hi)$|^curInst$/.test(k)) fields[k] = 0.5;
+    for (const k of Object.keys(fields)) {
+      const v = fields[k];
+      if (typeof v === 'number' && /(Lo|Hi)$|^curInst$/.test(k)) {
+        fields[k] = 0.5;
+        fields[k] = v; // the field stays a double
+      }
+    }
     this.reset(0, 0);
   }
 
