@@ -7,6 +7,7 @@ import { Bus } from '../hw/bus.js';
 import type { Clock, Timed } from '../hw/device.js';
 import { Cpu } from '../target/riscv/cpu.js';
 import { run } from '../target/riscv/interp.js';
+import { warmUpInterpreter } from '../target/riscv/warmup.js';
 import { Tcg } from '../accel/tcg/tcg.js';
 import { RAM_OFFSET, allocateMachineMemory } from '../target/riscv/state.js';
 import { ConfigError, MAX_RAM_BYTES, type ExitStatus, type MachineConfig, type MachineHost } from './types.js';
@@ -71,6 +72,7 @@ class RiscvMachine implements Machine {
     if (!(cfg.ramBytes >= 1024 * 1024) || cfg.ramBytes > MAX_RAM || cfg.ramBytes % 65536 !== 0) {
       throw new ConfigError(`invalid RAM size ${cfg.ramBytes}: must be a multiple of 64 KiB between 1 MiB and 4 GiB`);
     }
+    warmUpInterpreter();
     const memory = allocateMachineMemory(cfg.ramBytes);
     const t0 = host.nowMs();
     const clock: Clock = { now: () => (host.nowMs() - t0) * (TIMEBASE_HZ / 1000) };
