@@ -30,9 +30,21 @@ const ROUNDS = 3;
 
 let done = false;
 
+/** Once per process (the feedback is per function, shared by every hart). */
 export function warmUpInterpreter(): void {
   if (done) return;
   done = true;
+  runWarmUp();
+}
+
+/** Instructions run at each privilege level, and how many of them trapped instead of retiring. */
+export interface WarmUpReport {
+  steps: Record<'M' | 'S' | 'U', number>;
+  trapped: Record<'M' | 'S' | 'U', number>;
+}
+
+export function runWarmUp(): WarmUpReport {
+  const report: WarmUpReport = { steps: { M: 0, S: 0, U: 0 }, trapped: { M: 0, S: 0, U: 0 } };
   const memory = allocateMachineMemory(RAM_BYTES);
   const cpu = new Cpu(memory, new Bus(RAM_BASE, RAM_BYTES, { warn() {} }), { now: () => 0 }, { warn() {} });
   const dv = new DataView(memory.buffer, cpu.ramDelta + RAM_BASE, RAM_BYTES);
@@ -52,24 +64,26 @@ export function warmUpInterpreter(): void {
   for (let round = 0; round < ROUNDS; round++) {
     for (const priv of [Priv.M, Priv.S, Priv.U]) {
       for (let i = 0; i < RAM_BYTES / 4096; i++) pte(PT_L0 + 8 * i, RAM_BASE + 4096 * i, PTE_V | PTE_RWX | PTE_AD | (priv === Priv.U ? PTE_U : 0));
-      for (const w of words) {
+      const name = priv === Priv.M ? 'M' : priv === Priv.S ? 'S' : 'U';
+      const code = [...words, ...RVC.map((c) => c | (0x0001 << 16))]; // a compressed one followed by c.nop
+      for (const w of code) {
         dv.setInt32(CODE - RAM_BASE, w, true);
-        step(cpu, priv);
-      }
-      for (const c of RVC) {
-        dv.setInt32(CODE - RAM_BASE, c | (0x0001 << 16), true); // followed by c.nop
-        step(cpu, priv);
+        report.steps[name]++;
+        if (!step(cpu, priv)) report.trapped[name]++;
       }
     }
   }
+  return report;
 }
 
 /**
  * Runs the instruction at CODE (and whatever follows in the budget) in `priv` with the FPU on, a1 pointing
- * at data; below M-mode under Sv39 (in S-mode with an interrupt pending but disabled).
+ * at data; below M-mode under Sv39 (in S-mode with an interrupt pending but disabled). Returns false if the
+ * instruction itself trapped.
  */
-function step(cpu: Cpu, priv: Priv): void {
+function step(cpu: Cpu, priv: Priv): boolean {
   cpu.reset(CODE | 0, 0);
+  cpu.mepcLo = 0;
   cpu.mstatus |= MSTATUS_FS | MSTATUS_SUM;
   cpu.mtvecLo = (CODE + 0x100) | 0;
   if (priv !== Priv.M) {
@@ -90,4 +104,5 @@ function step(cpu: Cpu, priv: Priv): void {
   x[24] = 0x12345; x[25] = 0; // a2
   x[20] = 7; x[21] = 0; // a0
   run(cpu, 3);
+  return cpu.mepcLo !== (CODE | 0); // a trap at the instruction itself (rather than at what follows)
 }
