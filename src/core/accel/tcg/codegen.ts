@@ -41,7 +41,8 @@ const STORE_SLOW: Partial<Record<W, R>> = {
 };
 
 export class RegionCompiler {
-  private c = new Bytes();
+  /** The code of the function being compiled: one scratch buffer, reused. */
+  private readonly c = new Bytes(16384);
   private used = 0; // bitmask of registers read or written
   private written = 0;
   private blocks: Block[] = [];
@@ -58,7 +59,7 @@ export class RegionCompiler {
    * physical page: a position-independent busybox mapped at a new address in each process, for one.
    */
   compile(blocks: Block[], entry: number): Bytes {
-    this.c = new Bytes();
+    this.c.clear();
     this.used = this.written = 0;
     this.blocks = blocks;
     this.index.clear();
@@ -86,7 +87,7 @@ export class RegionCompiler {
     c.get(L_BUDGET).get(L_S).i32(13).op(W.i32_shr_u).op(W.i32_add).set(L_BUDGET);
     c.op(W.end); // $exit
 
-    const f = new Bytes();
+    const f = new Bytes(c.len + 400);
     f.uleb(2).uleb(I32_LOCALS).u8(T.i32).uleb(I64_LOCALS).u8(T.i64);
     f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
     f.i32(0).mem(W.i64_load, A.d, PC_OFF).i64(-4096, -1).op(W.i64_and).set(L_BASE);

@@ -30,8 +30,18 @@ export const enum T {
 
 /** A growable byte buffer with LEB128 writers. */
 export class Bytes {
-  buf: Uint8Array<ArrayBuffer> = new Uint8Array(4096);
+  buf: Uint8Array<ArrayBuffer>;
   len = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  /** Empties the buffer, keeping its storage (a scratch buffer reused for every function). */
+  clear(): this {
+    this.len = 0;
+    return this;
+  }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
