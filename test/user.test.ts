@@ -51,6 +51,7 @@ before(async () => {
       jobs.push(exec('riscv64-linux-gnu-gcc', ['-O2', '-o', join(WORK, `${p}-dynamic`), src]));
       jobs.push(exec('gcc', ['-O2', '-o', join(WORK, `${p}-native`), src]));
     }
+    jobs.push(exec('riscv64-linux-gnu-gcc', ['-O2', '-static', '-o', join(WORK, 'jitcode'), join(SRC, 'jitcode.c')]));
   }
   if (HAVE_BUSYBOX) {
     jobs.push(exec('sh', ['-c', `gzip -dc '${INITRAMFS}' | cpio -idm --quiet bin/busybox`], { cwd: WORK }));
@@ -84,6 +85,21 @@ for (const p of PROGRAMS) {
     });
   }
 }
+
+for (const jit of ['on', 'always', 'off']) {
+  test(`user: code rewritten by stores and by the kernel (pread) runs anew (TSVM_JIT=${jit})`, { skip: NO_CROSS }, () => {
+    const got = tsvm([join(WORK, 'jitcode'), join(WORK, `jitcode-${jit}.bin`)], { env: { ...process.env, TSVM_JIT: jit } });
+    assert.equal(got.stderr, '');
+    assert.equal(got.stdout, 'store 42\nstore 7\npread 42\npread 7\n');
+    assert.equal(got.status, 0);
+  });
+}
+
+test('user: TSVM_JIT must be on, off or always', { skip: NO_CROSS }, () => {
+  const got = tsvm([join(WORK, 'hello-static')], { env: { ...process.env, TSVM_JIT: 'fast' } });
+  assert.equal(got.status, 1);
+  assert.match(got.stderr, /^tsvm-riscv64: TSVM_JIT.*\n$/);
+});
 
 test('user: -E, -U and -0 edit the guest environment and argv[0]', { skip: NO_CROSS }, () => {
   const env = { ...process.env, TSVM_T_A: 'one', TSVM_T_X: 'gone' };

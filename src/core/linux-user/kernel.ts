@@ -15,6 +15,7 @@ import { SYSCALLS, Args, NORETURN } from './syscalls.js';
 import { formatCall, formatResult } from './strace.js';
 import { setupFrame } from './signal.js';
 import { joinPath } from './paths.js';
+import type { JitMode } from '../accel/tcg/tcg.js';
 
 export interface KernelOptions {
   host: LinuxHost;
@@ -24,6 +25,8 @@ export interface KernelOptions {
   strace: boolean;
   cwd: string;
   pid: number;
+  /** The translator: on (default), off (interpreter only), always (translate on first run, for tests). */
+  jit?: JitMode;
 }
 
 const TWO32 = 4294967296;
@@ -82,6 +85,7 @@ export class Kernel implements ExecEnv {
   start(path: string, argv: string[], envp: string[]): void {
     const p = new Process(this.opts.pid, this.opts.pid - 1 > 0 ? this.opts.pid - 1 : 1);
     p.cwd = this.opts.cwd;
+    p.jit = this.opts.jit ?? 'on';
     p.exec(this, path, argv, envp);
     // The emulator's stdio, used at the host's own file positions.
     for (let fd = 0; fd < 3; fd++) p.fds.add(new HostFile(this.host, fd, `/dev/fd/${fd}`, O_RDWR, false, false), false);
@@ -122,7 +126,8 @@ export class Kernel implements ExecEnv {
     for (;;) {
       const cpu = p.cpu; // exec() replaces it
       cpu.idle = false;
-      run(cpu, budget);
+      if (p.tcg !== null) p.tcg.run(budget);
+      else run(cpu, budget);
       if (cpu.priv !== Priv.M) return true;
       const r = this.trap(p);
       if (r !== true || this.yieldNow) { this.yieldNow = false; return r; }

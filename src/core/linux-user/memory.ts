@@ -46,6 +46,8 @@ export class AddressSpace {
   brkCur = 0;
   /** Called when PTEs change so the CPU can flush its TLB. */
   onFlush: () => void = () => {};
+  /** Called after the kernel wrote guest pages (host byte offset, length): translated code there is stale. */
+  onWrite: (host: number, len: number) => void = () => {};
 
   constructor(readonly ramBytes: number, from?: AddressSpace) {
     this.memory = allocateMachineMemory(ramBytes);
@@ -83,6 +85,7 @@ export class AddressSpace {
     }
     const h = RAM_OFFSET + p * PAGE;
     this.u8.fill(0, h, h + PAGE);
+    this.onWrite(h, PAGE); // a reused page may have held code
     return p;
   }
 
@@ -143,7 +146,10 @@ export class AddressSpace {
     const host = RAM_OFFSET + this.allocPage() * PAGE;
     if (v.data) {
       const off = vpn * PAGE - v.start;
-      if (off < v.data.length) this.u8.set(v.data.subarray(off, Math.min(off + PAGE, v.data.length)), host);
+      if (off < v.data.length) {
+        this.u8.set(v.data.subarray(off, Math.min(off + PAGE, v.data.length)), host);
+        this.onWrite(host, PAGE);
+      }
     }
     this.present.set(vpn, host);
     this.setPte(vpn, this.pteFor(host, v.prot));
@@ -274,6 +280,7 @@ export class AddressSpace {
       if (h < 0) return false;
       const n = Math.min(bytes.length - done, PAGE - ((va + done) % PAGE));
       this.u8.set(bytes.subarray(done, done + n), h);
+      this.onWrite(h, n);
       done += n;
     }
     return true;

@@ -4,7 +4,8 @@
  */
 import { Cpu } from '../target/riscv/cpu.js';
 import { Bus } from '../hw/bus.js';
-import { Priv } from '../target/riscv/state.js';
+import { Priv, RAM_OFFSET } from '../target/riscv/state.js';
+import { Tcg, type JitMode } from '../accel/tcg/tcg.js';
 import { AddressSpace, PAGE, RAM_BASE, alignUp } from './memory.js';
 import { buildStack, ElfError, isElf, loadElf } from './elf-load.js';
 import { FdTable } from './files.js';
@@ -58,6 +59,9 @@ export interface ExecEnv {
 export class Process {
   as!: AddressSpace;
   cpu!: Cpu;
+  /** The translator running `cpu` (null: the interpreter), and whether processes get one. */
+  tcg: Tcg | null = null;
+  jit: JitMode = 'on';
   fds = new FdTable();
   cwd = '/';
   umask = 0o022;
@@ -104,6 +108,8 @@ export class Process {
     const c = new Process(pid, this.pid);
     c.as = new AddressSpace(this.as.ramBytes, this.as);
     c.cpu = Process.newCpu(c.as, host);
+    c.jit = this.jit;
+    c.tcg = translator(c.cpu, c.as, c.jit);
     c.cpu.x.set(this.cpu.x);
     c.cpu.fi.set(this.cpu.fi);
     c.cpu.fflags = this.cpu.fflags;
@@ -171,9 +177,21 @@ export class Process {
     setPc(cpu, interp ? interp.entry : main.entry);
     this.as = as;
     this.cpu = cpu;
+    this.tcg = translator(cpu, as, this.jit);
     this.exe = path;
     this.sigtramp = tramp;
     this.fds.closeOnExec();
     for (const a of this.actions) if (a.handler > 1) { a.handler = 0; a.flags = 0; a.mask = 0n; }
   }
+}
+
+/**
+ * The translator for a new hart. Code the kernel writes into the process (file pages, read() buffers, reused
+ * pages) drops the translations of those pages, as virtio DMA does on the system machine.
+ */
+function translator(cpu: Cpu, as: AddressSpace, jit: JitMode): Tcg | null {
+  if (jit === 'off') return null;
+  const tcg = new Tcg(cpu, jit);
+  as.onWrite = (host, len) => tcg.dmaWrite(host - RAM_OFFSET, len);
+  return tcg;
 }

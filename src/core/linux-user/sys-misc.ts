@@ -96,4 +96,6 @@ export const MISC_SYSCALLS: Record<number, Syscall> = {
   102: (k, p, a) => (a.u64(1) ? (p.as.write(a.u64(1), new Uint8Array(32)) ? 0 : -E.FAULT) : 0),
   103: () => 0,
   198: () => -E.AFNOSUPPORT, // socket: no socket family is emulated (glibc's nscd client then reads /etc files)
+  // riscv_flush_icache: nothing to do, every store to code (and every kernel write) reaches the next fetch.
+  259: (k, p, a) => ((a.u64(2) & ~1) !== 0 ? -E.INVAL : 0),
 };

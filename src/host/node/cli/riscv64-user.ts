@@ -6,6 +6,10 @@ import { Kernel } from '../../../core/linux-user/kernel.js';
 import { ExecError } from '../../../core/linux-user/proc.js';
 import { resolvePath } from '../../../core/linux-user/paths.js';
 import { NodeLinuxHost } from '../linux-user/host-node.js';
+import { ConfigError } from '../../../core/machine/types.js';
+import type { JitMode } from '../../../core/accel/tcg/tcg.js';
+import { parseJit } from './options.js';
+import { tuneV8ForTranslator } from '../v8-tuning.js';
 
 export const PROG = 'tsvm-riscv64';
 const VERSION = '0.1.0';
@@ -121,7 +125,16 @@ export function main(argv: readonly string[] = process.argv.slice(2)): never {
   const host = new NodeLinuxHost();
   const ramMiB = Number(process.env.TSVM_USER_RAM_MB ?? 1024);
   const cwd = process.cwd();
-  const k = new Kernel({ host, ramBytes: ramMiB * 1024 * 1024, sysroot: o.sysroot, strace: o.strace, cwd, pid: process.pid });
+  let jit: JitMode = 'on';
+  try {
+    if (process.env.TSVM_JIT) jit = parseJit('TSVM_JIT', process.env.TSVM_JIT);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    host.log(`${PROG}: ${e.message}`);
+    process.exit(1);
+  }
+  if (jit !== 'off') tuneV8ForTranslator();
+  const k = new Kernel({ host, ramBytes: ramMiB * 1024 * 1024, sysroot: o.sysroot, strace: o.strace, cwd, pid: process.pid, jit });
   try {
     k.start(resolvePath(cwd, o.program), [o.argv0 ?? o.program, ...o.args], guestEnv(o, process.env));
   } catch (e) {
