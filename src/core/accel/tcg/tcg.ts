@@ -12,6 +12,8 @@
  * - Invalidation: pages holding translated code stay out of the write TLB (cpu.codePages); a store to one
  *   (CPU or DMA) drops every region of the page, and translated code returns right after such a store.
  * - Bounded: past MAX_REGIONS regions or MAX_CODE_BYTES of wasm everything is dropped (as QEMU's tb_flush).
+ * - Slow paths: a load or store that misses the TLB, and the instructions done by a helper, go through the
+ *   wasm runtime (runtime.ts) to load(), store() and exec() below, on the state in memory.
  */
 import { Cpu, TRAP } from '../../target/riscv/cpu.js';
 import { run as interpret } from '../../target/riscv/interp.js';
@@ -332,7 +334,7 @@ export class Tcg {
     return this.nextIndex++;
   }
 
-  // ------------------------------------------------------------------ helpers called by translated code
+  // ------------------------------------------------------------------ the runtime's JS side (SlowPaths)
   // `site` (runtime.ts): page offset | 4-byte length << 12 | instructions left in the block << 13.
   load(lo: number, hi: number, size: number, site: number): number {
     const cpu = this.cpu;
