@@ -9,6 +9,9 @@
  * for long (loops tier up after a few milliseconds instead of a few tens of microseconds): the default
  * guest boots in 1.9–2.0 s instead of 2.7–2.9 s, and the steady-state benchmarks do not change
  * (bench/RESULTS.md).
+ *
+ * The size of V8's worker pool can only be set on node's command line: the bin/ scripts' shebang passes
+ * `--v8-pool-size=1`.
  */
 import { setFlagsFromString } from 'node:v8';
 
