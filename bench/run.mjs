@@ -48,7 +48,8 @@ const qemuName = skipQemu ? 'QEMU' : `QEMU ${/version (\d+\.\d+)/.exec(qemuVersi
 const tmp = mkdtempSync(join(tmpdir(), 'tsvm-bench-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-const TSVM = [process.execPath, join(ROOT, 'bin', 'tsvm-system-riscv64.js')];
+// With the node options of the bin script's shebang (what `npx tsvm` runs).
+const TSVM = [process.execPath, '--v8-pool-size=1', join(ROOT, 'bin', 'tsvm-system-riscv64.js')];
 /** The emulators, in column order. `loop`: [small, large] iteration counts (enough for a few seconds). */
 const EMUS = [
   ...JIT.map((j) => ({
