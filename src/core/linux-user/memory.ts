@@ -146,10 +146,8 @@ export class AddressSpace {
     const host = RAM_OFFSET + this.allocPage() * PAGE;
     if (v.data) {
       const off = vpn * PAGE - v.start;
-      if (off < v.data.length) {
-        this.u8.set(v.data.subarray(off, Math.min(off + PAGE, v.data.length)), host);
-        this.onWrite(host, PAGE);
-      }
+      // allocPage() already dropped whatever was translated in this page.
+      if (off < v.data.length) this.u8.set(v.data.subarray(off, Math.min(off + PAGE, v.data.length)), host);
     }
     this.present.set(vpn, host);
     this.setPte(vpn, this.pteFor(host, v.prot));

@@ -219,10 +219,11 @@ export class Tcg {
     const page = Math.floor((pa - cpu.ramBase) / 4096);
     const host = RAM_OFFSET + page * 4096;
     const t0 = this.now();
-    const blocks = formRegion(cpu.u16, host >> 1, (pa & 4095));
+    const off = pa & 4095;
+    const blocks = formRegion(cpu.u16, host >> 1, off);
     if (blocks === null) return undefined;
     if (this.stats.regions >= MAX_REGIONS || this.stats.codeBytes >= MAX_CODE_BYTES) this.flush();
-    const body = this.compiler.compile(blocks, (pa & 4095));
+    const body = this.compiler.compile(blocks, off);
     const r: Region = { index: -1, pa, host, page, valid: true, body, hot: (pcLo >>> 1) & ((1 << HOT_BITS) - 1) };
     this.byPa.set(pa, r);
     push(this.byPage, page, r);
@@ -370,7 +371,7 @@ export class Tcg {
   /** The instruction at `site` is done but the dispatcher must return to JS: the region leaves after it. */
   private leaveAfter(site: number): number {
     this.i32[EXIT_OFF >> 2] = 2;
-    this.i32[SITE_OFF >> 2] = (site & 0xfff) + (site & 0x1000 ? 4 : 2) + ((site >>> 13) - 1 << 13);
+    this.i32[SITE_OFF >> 2] = (site & 0xfff) + (site & 0x1000 ? 4 : 2) + (((site >>> 13) - 1) << 13);
     return 2;
   }
 

@@ -478,6 +478,11 @@ export function parseJit(where: string, v: string): JitMode {
   throw new ConfigError(`${where}: invalid value '${v}' (use on, off or always)`);
 }
 
+/** The translator mode from $TSVM_JIT (default on), for every front end. */
+export function jitFromEnv(env: NodeJS.ProcessEnv = process.env): JitMode {
+  return env.TSVM_JIT ? parseJit('TSVM_JIT', env.TSVM_JIT) : 'on';
+}
+
 function parseAccel(where: string, value: string): void {
   // accel=a:b:c picks the first available; only tcg is.
   const list = value.split(':');
@@ -742,7 +747,7 @@ export function loadConfig(o: ParsedOptions, read: FileReader = defaultReader): 
     bios,
     append: o.append ?? '',
     noReboot: o.noReboot,
-    jit: o.jit ?? (process.env.TSVM_JIT ? parseJit('TSVM_JIT', process.env.TSVM_JIT) : 'on'),
+    jit: o.jit ?? jitFromEnv(),
   };
   return { config, frontend: { serial: o.serial, dumpDtb: o.dumpDtb, nographic: o.nographic } };
 }

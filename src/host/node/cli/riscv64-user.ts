@@ -8,7 +8,7 @@ import { resolvePath } from '../../../core/linux-user/paths.js';
 import { NodeLinuxHost } from '../linux-user/host-node.js';
 import { ConfigError } from '../../../core/machine/types.js';
 import type { JitMode } from '../../../core/accel/tcg/tcg.js';
-import { parseJit } from './options.js';
+import { jitFromEnv } from './options.js';
 import { tuneV8ForTranslator } from '../v8-tuning.js';
 
 export const PROG = 'tsvm-riscv64';
@@ -125,9 +125,9 @@ export function main(argv: readonly string[] = process.argv.slice(2)): never {
   const host = new NodeLinuxHost();
   const ramMiB = Number(process.env.TSVM_USER_RAM_MB ?? 1024);
   const cwd = process.cwd();
-  let jit: JitMode = 'on';
+  let jit: JitMode;
   try {
-    if (process.env.TSVM_JIT) jit = parseJit('TSVM_JIT', process.env.TSVM_JIT);
+    jit = jitFromEnv();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     host.log(`${PROG}: ${e.message}`);
