@@ -45,6 +45,10 @@ const HOT_BITS = 16;
 /** Regions per compiled module at most (a batch is also compiled at the end of every slice). */
 const BATCH = 32;
 export const MAX_REGIONS = 16384;
+/** Passes by a queued region's entry before its batch is compiled early (see lookup()). */
+const PENDING_WAIT = 255;
+
+const enum Lookup { Cold, Enter, Step }
 export const MAX_CODE_BYTES = 64 << 20;
 
 interface Region {
@@ -158,11 +162,15 @@ export class Tcg {
         continue;
       }
       if (budget <= 0) return;
-      // Jump-cache miss: translate (or find) the region, or interpret up to the next hot branch target.
-      if (this.lookup(cpu.pcLo, cpu.pcHi)) continue;
+      // Jump-cache miss: translate (or find) the region, or interpret up to the next hot branch target;
+      // an instruction the translator leaves to the interpreter runs alone, so that the code after it
+      // comes back here (the interpreter stops only at taken branches: it would run straight-line code
+      // after an SRET, an SBI call or a page-straddling instruction to its end, translated or not).
+      const found = this.lookup(cpu.pcLo, cpu.pcHi);
+      if (found === Lookup.Enter) continue;
       const before = cpu.instret;
       stats.interpCalls++;
-      interpret(cpu, budget);
+      interpret(cpu, found === Lookup.Step ? 1 : budget);
       budget -= cpu.instret - before;
       if (cpu.idle || cpu.stopRequested) return;
     }
@@ -170,44 +178,46 @@ export class Tcg {
 
   /**
    * Jump-cache miss: enters the region for pc in the jump cache if it is hot and translated (translating
-   * it now if needed). Returns false when pc is to be interpreted.
+   * it now if needed). Otherwise pc is interpreted: up to the next hot branch target while it is cold,
+   * one instruction if the translator leaves that instruction to the interpreter.
    */
-  private lookup(pcLo: number, pcHi: number): boolean {
+  private lookup(pcLo: number, pcHi: number): Lookup {
     const cpu = this.cpu;
     const h = (pcLo >>> 1) & ((1 << HOT_BITS) - 1);
     if (this.hot[h] !== 0) {
       this.hot[h]--;
-      return false;
+      return Lookup.Cold;
     }
     let pa: number;
     try {
       pa = cpu.translate(pcLo, pcHi, ACC_X);
     } catch (e) {
       if (e !== TRAP) throw e;
-      return false; // the interpreter takes the fetch fault
+      return Lookup.Step; // the interpreter takes the fetch fault
     }
-    if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return false;
+    if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return Lookup.Cold; // not RAM: never translated
     let r = this.byPa.get(pa);
     if (r === undefined) {
-      if (this.failed.has(pa)) {
-        this.hot[h] = 255; // the interpreter passes by a while before trying again
-        return false;
-      }
+      if (this.failed.has(pa)) return Lookup.Step;
       r = this.translate(pa, pcLo);
       if (r === undefined) {
         this.failed.add(pa);
-        this.hot[h] = 255;
-        return false;
+        return Lookup.Step;
       }
+      if (r.index < 0) return Lookup.Cold; // queued for the next batch
     }
-    if (r.index < 0) return false; // waiting for its batch: interpret meanwhile
+    // Waiting for its batch. The entry has come back PENDING_WAIT times since it was queued (the count was
+    // set then), so the batch goes to the compiler now instead of at the end of the slice: a loop whose exit
+    // is a new region otherwise comes back here on every iteration, for a whole slice.
+    if (r.index < 0) this.compilePending();
+    if (r.index < 0) return Lookup.Step;
     const e = (JC_OFF >> 2) + jcIndex(pcLo) * 4;
     const i32 = this.i32;
     i32[e] = pcLo;
     i32[e + 1] = pcHi;
     i32[e + 2] = r.host;
     i32[e + 3] = r.index;
-    return true;
+    return Lookup.Enter;
   }
 
   /**
@@ -238,7 +248,7 @@ export class Tcg {
     this.stats.genMs += this.now() - t0;
     this.pending.push(r);
     if (this.batch === 1 || this.pending.length >= this.batch) this.compilePending();
-    else this.hot[r.hot] = 255; // until compiled, the interpreter does not stop at the entry
+    else this.hot[r.hot] = PENDING_WAIT; // until compiled, the interpreter does not stop at the entry
     return r;
   }
 
