@@ -79,7 +79,8 @@ class RiscvMachine implements Machine {
     this.clock = clock;
     const ramBase = 0x80000000;
     const bus = new Bus(ramBase, cfg.ramBytes, { warn: (m) => host.warn(m) });
-    this.cpu = new Cpu(memory, bus, clock, { warn: (m) => host.warn(m) });
+    // Same layout as the warm-up's environment (warmup.ts); the board installs its SBI handler.
+    this.cpu = new Cpu(memory, bus, clock, { warn: (m) => host.warn(m), sbiCall: undefined });
     const ram = new GuestRam(new Uint8Array(memory.buffer, RAM_OFFSET, cfg.ramBytes), ramBase);
     const ctx: BoardContext = { cfg, host, cpu: this.cpu, bus, ram, clock, exit: (s) => this.exit(s) };
     this.tcg = cfg.jit === 'off' ? null : new Tcg(this.cpu, cfg.jit ?? 'on', () => host.nowMs());

@@ -1,6 +1,6 @@
 /**
- * Code generation: one region (region.ts) → one wasm function `(budget: i32) → i32` over the machine
- * memory (target/riscv/state.ts layout).
+ * Code generation: one region (region.ts) → one wasm function `(budget: i32, block: i32) → i32` over the
+ * machine memory (target/riscv/state.ts layout), entered at the start of any of its blocks.
  *
  * - Guest registers live in i64 locals: loaded at entry, stored back on the single exit path, so every
  *   exit (end of region, trap, budget exhausted) commits exactly the state up to its instruction.
@@ -21,13 +21,14 @@ import { Bytes, T, W } from './wasm-emit.js';
 import { R, SLOW_TYPE } from './runtime.js';
 import { End, type Block, type Insn, jImm } from './region.js';
 
-// Locals. Register xN lives in local L_X + N.
+// Locals (the first two are the parameters: budget, and the block to start at). Register xN lives in
+// local L_X + N.
 const L_BUDGET = 0, L_NEXT = 1, L_A = 2, L_I = 3, L_DS = 4, L_S = 5, L_PC = 6, L_T = 7, L_X = 8;
 /** A second i64 temporary: x0 never has a local, so its slot is free. */
 const L_U = L_X;
 /** Virtual address of the region's page, from the entry pc: code is position independent. */
 const L_BASE = L_X + 32;
-const I32_LOCALS = 5, I64_LOCALS = 2 + 32 + 1;
+const I32_LOCALS = 4, I64_LOCALS = 2 + 32 + 1;
 
 const enum A { b = 0, h = 1, w = 2, d = 3 } // alignment hints (log2)
 
@@ -54,11 +55,12 @@ export class RegionCompiler {
   private selfLoop = -1;
 
   /**
-   * Compiles `blocks` of a page, entered at block offset `entry`. The code does not depend on the page's
+   * Compiles `blocks` of a page; the function starts at the block whose index it is given. The code does
+   * not depend on the page's
    * virtual address (it takes it from the entry pc), so one translation serves every mapping of the
    * physical page: a position-independent busybox mapped at a new address in each process, for one.
    */
-  compile(blocks: Block[], entry: number): Bytes {
+  compile(blocks: Block[]): Bytes {
     this.c.clear();
     this.used = this.written = 0;
     this.blocks = blocks;
@@ -92,7 +94,6 @@ export class RegionCompiler {
     f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
     f.i32(0).mem(W.i64_load, A.d, PC_OFF).i64(-4096, -1).op(W.i64_and).set(L_BASE);
     for (let r = 1; r < 32; r++) if (this.used & (1 << r)) f.i32(0).mem(W.i64_load, A.d, X_OFF + 8 * r).set(L_X + r);
-    f.i32(this.index.get(entry)!).set(L_NEXT);
     f.bytes(c.buf.subarray(0, c.len));
     for (let r = 1; r < 32; r++) if (this.written & (1 << r)) f.i32(0).get(L_X + r).mem(W.i64_store, A.d, X_OFF + 8 * r);
     f.i32(0).get(L_PC).mem(W.i64_store, A.d, PC_OFF);

@@ -37,13 +37,15 @@ export function buildDispatcher(memory: WebAssembly.Memory, table: WebAssembly.T
   c.get(L_T).mem(W.i32_load, 2, TLB_X_LO).get(L_LO).i32(-4096).op(W.i32_and).op(W.i32_ne); out(1);
   c.get(L_T).mem(W.i32_load, 2, TLB_X_HI).get(L_HI).op(W.i32_ne); out(1);
   c.get(L_T).mem(W.i32_load, 2, TLB_X_HOST).get(L_E).mem(W.i32_load, 2, JC_OFF + 8).op(W.i32_ne); out(1);
-  c.get(L_B).get(L_E).mem(W.i32_load, 2, JC_OFF + 12);
-  c.u8(W.call_indirect).uleb(0).uleb(0);
+  // Entry word: function-table index | block to start at << 16.
+  c.get(L_B).get(L_E).mem(W.i32_load, 2, JC_OFF + 12).tee(L_T).i32(16).op(W.i32_shr_u);
+  c.get(L_T).i32(0xffff).op(W.i32_and);
+  c.u8(W.call_indirect).uleb(1).uleb(0);
   c.set(L_B).br(0);
   c.op(W.end).op(W.end);
   c.get(L_B).op(W.end);
   const bytes = assemble({
-    types: [{ params: [T.i32], results: [T.i32] }], imports: [], memory: true, table: true,
+    types: [{ params: [T.i32], results: [T.i32] }, { params: [T.i32, T.i32], results: [T.i32] }], imports: [], memory: true, table: true,
     funcs: [{ type: 0, body: c }], exports: [{ name: 'dispatch', func: 0 }],
   });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: memory, tbl: table } });

@@ -36,7 +36,7 @@ const STORES = ['sb', 'sh', 'sw', 'sd'] as const;
 
 /** Function types shared by the runtime and region modules (region type 0: `(budget) → budget`). */
 export const TYPES: FuncType[] = [
-  { params: [T.i32], results: [T.i32] },
+  { params: [T.i32, T.i32], results: [T.i32] }, // a region (codegen.ts): budget, block → budget left
   { params: [T.i64, T.i32], results: [T.i64] },
   { params: [T.i64, T.i64, T.i32], results: [T.i32] },
   { params: [T.i32, T.i32, T.i32, T.i32], results: [T.i32] },

@@ -54,6 +54,8 @@ export const MAX_CODE_BYTES = 64 << 20;
 interface Region {
   /** Physical address of the entry. */
   pa: number;
+  /** Page offsets of its blocks, in order: the region can be entered at any of them (codegen.ts). */
+  starts: number[];
   /** Index of the translated function in the function table; -1 until its batch is compiled. */
   index: number;
   /** The function body while it waits for compilation. */
@@ -64,6 +66,8 @@ interface Region {
   host: number;
   page: number;
   valid: boolean;
+  /** A start other than the entry was looked up while the region waited for its batch (see lookup()). */
+  waited: boolean;
 }
 
 export interface TcgStats {
@@ -171,7 +175,7 @@ export class Tcg {
       const before = cpu.instret;
       stats.interpCalls++;
       interpret(cpu, found === Lookup.Step ? 1 : budget);
-      budget -= cpu.instret - before;
+      budget = (budget - (cpu.instret - before)) | 0; // a small integer, as interpret() was warmed up with
       if (cpu.idle || cpu.stopRequested) return;
     }
   }
@@ -196,6 +200,7 @@ export class Tcg {
       return Lookup.Step; // the interpreter takes the fetch fault
     }
     if (pa < cpu.ramBase || pa + 2 > cpu.ramEnd) return Lookup.Cold; // not RAM: never translated
+    // Any block start of a region is an entry: a loop's inner branch targets do not get regions of their own.
     let r = this.byPa.get(pa);
     if (r === undefined) {
       if (this.failed.has(pa)) return Lookup.Step;
@@ -206,17 +211,25 @@ export class Tcg {
       }
       if (r.index < 0) return Lookup.Cold; // queued for the next batch
     }
-    // Waiting for its batch. The entry has come back PENDING_WAIT times since it was queued (the count was
-    // set then), so the batch goes to the compiler now instead of at the end of the slice: a loop whose exit
-    // is a new region otherwise comes back here on every iteration, for a whole slice.
-    if (r.index < 0) this.compilePending();
-    if (r.index < 0) return Lookup.Step;
+    if (r.index < 0) {
+      // Waiting for its batch. Once a start of it has come back PENDING_WAIT times since the region was
+      // queued (the entry's count was set then, another start's is set now), the batch goes to the compiler
+      // at once instead of at the end of the slice: a loop whose exit is a new region otherwise comes back
+      // here on every iteration, for a whole slice.
+      if (pa !== r.pa && this.hot[h] === 0 && !r.waited) {
+        r.waited = true;
+        this.hot[h] = PENDING_WAIT;
+        return Lookup.Cold;
+      }
+      this.compilePending();
+      if (r.index < 0) return Lookup.Step;
+    }
     const e = (JC_OFF >> 2) + jcIndex(pcLo) * 4;
     const i32 = this.i32;
     i32[e] = pcLo;
     i32[e + 1] = pcHi;
     i32[e + 2] = r.host;
-    i32[e + 3] = r.index;
+    i32[e + 3] = r.index | (r.starts.indexOf(pa & 4095) << 16);
     return Lookup.Enter;
   }
 
@@ -233,9 +246,13 @@ export class Tcg {
     const blocks = formRegion(cpu.u16, host >> 1, off);
     if (blocks === null) return undefined;
     if (this.stats.regions >= MAX_REGIONS || this.stats.codeBytes >= MAX_CODE_BYTES) this.flush();
-    const body = this.compiler.compile(blocks, off);
-    const r: Region = { index: -1, pa, host, page, valid: true, body, hot: (pcLo >>> 1) & ((1 << HOT_BITS) - 1) };
-    this.byPa.set(pa, r);
+    const body = this.compiler.compile(blocks);
+    const r: Region = {
+      index: -1, pa, starts: blocks.map((b) => b.start), host, page, valid: true, waited: false, body,
+      hot: (pcLo >>> 1) & ((1 << HOT_BITS) - 1),
+    };
+    const paPage = pa - off;
+    for (const start of r.starts) if (!this.byPa.has(paPage + start)) this.byPa.set(paPage + start, r);
     push(this.byPage, page, r);
     // From now on a store to the page invalidates the region, even before it is compiled.
     if (this.codePages[page] === 0) {
@@ -300,7 +317,8 @@ export class Tcg {
         this.freeIndex.push(r.index);
         r.index = -1;
       }
-      if (this.byPa.get(r.pa) === r) this.byPa.delete(r.pa);
+      const paPage = r.pa - (r.pa & 4095);
+      for (const start of r.starts) if (this.byPa.get(paPage + start) === r) this.byPa.delete(paPage + start);
     }
     this.stats.regions -= list.length;
     this.stats.invalidations++;

@@ -47,7 +47,14 @@ export interface WarmUpReport {
 export function runWarmUp(): WarmUpReport {
   const report: WarmUpReport = { steps: { M: 0, S: 0, U: 0 }, trapped: { M: 0, S: 0, U: 0 } };
   const memory = allocateMachineMemory(RAM_BYTES);
-  const cpu = new Cpu(memory, new Bus(RAM_BASE, RAM_BYTES, { warn() {} }), { now: () => 0 }, { warn() {} });
+  // The environment has the shape of a machine's (createMachine(): an SBI handler), so that the feedback of
+  // `cpu.env.sbiCall` holds for the real one: a different object layout would deoptimize run() later.
+  // Its SBI handler takes every other call, so that both outcomes have feedback (ECALL runs twice).
+  let calls = 0;
+  const env = { warn(): void {}, sbiCall: (): boolean => (calls++ & 1) === 0 };
+  const cpu = new Cpu(memory, new Bus(RAM_BASE, RAM_BYTES, { warn() {} }), { now: () => 0 }, env);
+  // Both ways the interpreter runs: alone (jit=off), and counting branch targets for the translator.
+  const hotTable = new Uint8Array(1 << 16).fill(255);
   const dv = new DataView(memory.buffer, cpu.ramDelta + RAM_BASE, RAM_BYTES);
   const pte = (at: number, pa: number, flags: number) => dv.setInt32(at - RAM_BASE, ((pa >>> 12) << 10) | flags, true);
   pte(PT_ROOT + 8 * 2, PT_L1, PTE_V);
@@ -62,28 +69,37 @@ export function runWarmUp(): WarmUpReport {
     if (def.op >= Op.CSRRW && def.op <= Op.CSRRCI) inst = (inst & 0xfffff) | (CSR_MSCRATCH << 20);
     words.push(inst);
   }
+  words.push(0x00000073); // ECALL again
   for (let round = 0; round < ROUNDS; round++) {
     for (const priv of [Priv.M, Priv.S, Priv.U]) {
+      cpu.hot = priv === Priv.S ? null : hotTable;
       for (let i = 0; i < RAM_BYTES / 4096; i++) pte(PT_L0 + 8 * i, RAM_BASE + 4096 * i, PTE_V | PTE_RWX | PTE_AD | (priv === Priv.U ? PTE_U : 0));
       const name = priv === Priv.M ? 'M' : priv === Priv.S ? 'S' : 'U';
       const code = [...words, ...RVC.map((c) => c | (0x0001 << 16))]; // a compressed one followed by c.nop
       for (const w of code) {
         dv.setInt32(CODE - RAM_BASE, w, true);
         report.steps[name]++;
-        if (!step(cpu, priv)) report.trapped[name]++;
+        if (!step(cpu, priv, CODE)) report.trapped[name]++;
       }
+      // A 32-bit instruction (addi a0, a0, 1) across a page boundary: its upper half is fetched separately.
+      dv.setInt32(CODE - 2 - RAM_BASE, 0x00150513, true);
+      report.steps[name]++;
+      if (!step(cpu, priv, CODE - 2)) report.trapped[name]++;
     }
   }
   return report;
 }
 
 /**
- * Runs the instruction at CODE (and whatever follows in the budget) in `priv` with the FPU on, a1 pointing
+ * Runs the instruction at `at` (and whatever follows in the budget) in `priv` with the FPU on, a1 pointing
  * at data; below M-mode under Sv39 (in S-mode with an interrupt pending but disabled). Returns false if the
  * instruction itself trapped.
  */
-function step(cpu: Cpu, priv: Priv): boolean {
-  cpu.reset(CODE | 0, 0);
+function step(cpu: Cpu, priv: Priv, at: number): boolean {
+  cpu.reset(at | 0, 0);
+  // A count past the small-integer range, as in any real run: feedback from small counts would make the
+  // optimized code deoptimize on the first trap of a real guest.
+  cpu.instret = 2 ** 40;
   cpu.mepcLo = 0;
   cpu.mstatus |= MSTATUS_FS | MSTATUS_SUM;
   cpu.mtvecLo = (CODE + 0x100) | 0;
@@ -105,5 +121,5 @@ function step(cpu: Cpu, priv: Priv): boolean {
   x[24] = 0x12345; x[25] = 0; // a2
   x[20] = 7; x[21] = 0; // a0
   run(cpu, 3);
-  return cpu.mepcLo !== (CODE | 0); // a trap at the instruction itself (rather than at what follows)
+  return cpu.mepcLo !== (at | 0); // a trap at the instruction itself (rather than at what follows)
 }
