@@ -15,7 +15,7 @@
 import { Op } from '../../target/riscv/insn-table.js';
 import { TLB_MASK } from '../../target/riscv/cpu.js';
 import {
-  DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_R_HI, TLB_R_HOST, TLB_R_LO, TLB_W_HI, TLB_W_HOST, TLB_W_LO, X_OFF,
+  DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_HOST, TLB_R, TLB_TAG, TLB_W, X_OFF,
 } from '../../target/riscv/state.js';
 import { Bytes, T, W } from './wasm-emit.js';
 import { R, SLOW_TYPE } from './runtime.js';
@@ -91,7 +91,7 @@ export class RegionCompiler {
 
     const f = new Bytes(c.len + 400);
     f.uleb(2).uleb(I32_LOCALS).u8(T.i32).uleb(I64_LOCALS).u8(T.i64);
-    f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
+    f.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(4).op(W.i32_shl).set(L_DS);
     f.i32(0).mem(W.i64_load, A.d, PC_OFF).i64(-4096, -1).op(W.i64_and).set(L_BASE);
     for (let r = 1; r < 32; r++) if (this.used & (1 << r)) f.i32(0).mem(W.i64_load, A.d, X_OFF + 8 * r).set(L_X + r);
     f.bytes(c.buf.subarray(0, c.len));
@@ -379,21 +379,20 @@ export class RegionCompiler {
    * test. The tag is page aligned, so comparing it with the address masked by (-4096 | size-1) also
    * sends misaligned accesses to the slow path.
    */
-  private tlbTest(rs1: number, imm: number, size: number, tagLo: number, tagHi: number): void {
+  private tlbTest(rs1: number, imm: number, size: number, tlb: number): void {
     const c = this.c;
     this.getReg(rs1);
     c.i64(imm, imm >> 31).op(W.i64_add).tee(L_T).op(W.i32_wrap_i64).tee(L_A);
-    c.i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(2).op(W.i32_shl).get(L_DS).op(W.i32_add).tee(L_I);
-    c.mem(W.i32_load, A.w, tagLo);
-    c.get(L_A).i32(-4096 | (size - 1)).op(W.i32_and).op(W.i32_eq);
-    c.get(L_I).mem(W.i32_load, A.w, tagHi);
-    c.get(L_T).i64(32, 0).op(W.i64_shr_u).op(W.i32_wrap_i64).op(W.i32_eq);
-    c.op(W.i32_and);
+    c.i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(4).op(W.i32_shl).get(L_DS).op(W.i32_add).tee(L_I);
+    // One 64-bit compare: the page of the address against the tag; a misaligned address keeps a low bit and
+    // never matches (the slow path does it).
+    c.mem(W.i64_load, A.d, tlb + TLB_TAG);
+    c.get(L_T).i64(-4096 | (size - 1), -1).op(W.i64_and).op(W.i64_eq);
   }
 
   /** Host address of the access: TLB host base of the page + page offset. */
-  private hostAddr(host: number): void {
-    this.c.get(L_I).mem(W.i32_load, A.w, host).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
+  private hostAddr(tlb: number): void {
+    this.c.get(L_I).mem(W.i32_load, A.w, tlb + TLB_HOST).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
   }
 
   /** Calls slow path `r` of the runtime (runtime.ts) through the runtime's table. */
@@ -403,9 +402,9 @@ export class RegionCompiler {
 
   private load(i: Insn, o: W, size: number, left: number): void {
     const c = this.c;
-    this.tlbTest((i.inst >>> 15) & 31, i.inst >> 20, size, TLB_R_LO, TLB_R_HI);
+    this.tlbTest((i.inst >>> 15) & 31, i.inst >> 20, size, TLB_R);
     this.open(T.i64);
-    this.hostAddr(TLB_R_HOST);
+    this.hostAddr(TLB_R);
     c.mem(o, 0, 0);
     c.op(W.else);
     c.get(L_T).i32(this.site(i, left));
@@ -420,9 +419,9 @@ export class RegionCompiler {
     const inst = i.inst;
     const rs2 = (inst >>> 20) & 31;
     const imm = ((inst >> 25) << 5) | ((inst >>> 7) & 31);
-    this.tlbTest((inst >>> 15) & 31, imm, size, TLB_W_LO, TLB_W_HI);
+    this.tlbTest((inst >>> 15) & 31, imm, size, TLB_W);
     this.open(T.void);
-    this.hostAddr(TLB_W_HOST);
+    this.hostAddr(TLB_W);
     this.getReg(rs2);
     c.mem(o, 0, 0);
     c.op(W.else);
@@ -447,7 +446,7 @@ export class RegionCompiler {
     this.slow(R.exec);
     this.reload(rd);
     // A CSR write may switch the data TLB set (mstatus.SUM, MPRV): the helper updated DSET_OFF.
-    if (i.op >= Op.CSRRW && i.op <= Op.CSRRCI) c.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(2).op(W.i32_shl).set(L_DS);
+    if (i.op >= Op.CSRRW && i.op <= Op.CSRRCI) c.i32(0).mem(W.i32_load, A.w, DSET_OFF).i32(4).op(W.i32_shl).set(L_DS);
     c.u8(W.br_if).uleb(this.depthSite());
   }
 }

@@ -11,7 +11,7 @@
  * region's physical page, so TLB flushes and privilege changes need no cache flush.
  */
 import { TLB_MASK } from '../../target/riscv/cpu.js';
-import { EXIT_OFF, JC_ENTRIES, JC_OFF, PC_OFF, TLB_X_HI, TLB_X_HOST, TLB_X_LO, XSET_OFF } from '../../target/riscv/state.js';
+import { EXIT_OFF, JC_ENTRIES, JC_OFF, PC_OFF, TLB_HOST, TLB_TAG, TLB_X, XSET_OFF } from '../../target/riscv/state.js';
 import { assemble, Bytes, T, W } from './wasm-emit.js';
 
 export type Dispatch = (budget: number) => number;
@@ -33,10 +33,10 @@ export function buildDispatcher(memory: WebAssembly.Memory, table: WebAssembly.T
   c.get(L_E).mem(W.i32_load, 2, JC_OFF).get(L_LO).op(W.i32_ne); out(1);
   c.get(L_E).mem(W.i32_load, 2, JC_OFF + 4).get(L_HI).op(W.i32_ne); out(1);
   c.get(L_LO).i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(0).mem(W.i32_load, 2, XSET_OFF).op(W.i32_add)
-    .i32(2).op(W.i32_shl).set(L_T);
-  c.get(L_T).mem(W.i32_load, 2, TLB_X_LO).get(L_LO).i32(-4096).op(W.i32_and).op(W.i32_ne); out(1);
-  c.get(L_T).mem(W.i32_load, 2, TLB_X_HI).get(L_HI).op(W.i32_ne); out(1);
-  c.get(L_T).mem(W.i32_load, 2, TLB_X_HOST).get(L_E).mem(W.i32_load, 2, JC_OFF + 8).op(W.i32_ne); out(1);
+    .i32(4).op(W.i32_shl).set(L_T);
+  c.get(L_T).mem(W.i32_load, 2, TLB_X + TLB_TAG).get(L_LO).i32(-4096).op(W.i32_and).op(W.i32_ne); out(1);
+  c.get(L_T).mem(W.i32_load, 2, TLB_X + TLB_TAG + 4).get(L_HI).op(W.i32_ne); out(1);
+  c.get(L_T).mem(W.i32_load, 2, TLB_X + TLB_HOST).get(L_E).mem(W.i32_load, 2, JC_OFF + 8).op(W.i32_ne); out(1);
   // Entry word: function-table index | block to start at << 16.
   c.get(L_B).get(L_E).mem(W.i32_load, 2, JC_OFF + 12).tee(L_T).i32(16).op(W.i32_shr_u);
   c.get(L_T).i32(0xffff).op(W.i32_and);

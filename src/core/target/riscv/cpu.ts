@@ -9,8 +9,7 @@ import type { Bus } from '../../hw/bus.js';
 import type { Clock, HartInterrupts } from '../../hw/device.js';
 import { Cause, MIP_STIP, MSTATUS_MPP, MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM } from './csr-defs.js';
 import {
-  RAM_OFFSET, StateViews, Priv, TLB_ENTRIES, TLB_R_LO, TLB_R_HI, TLB_R_HOST, TLB_W_LO, TLB_W_HI, TLB_W_HOST,
-  TLB_X_LO, TLB_X_HI, TLB_X_HOST,
+  RAM_OFFSET, StateViews, Priv, TLB_ENTRIES, TLB_R, TLB_W, TLB_X,
 } from './state.js';
 import { walk, ACC_R, ACC_W, ACC_X } from './mmu.js';
 import type { FpContext } from './fpu.js';
@@ -120,17 +119,12 @@ export class Cpu implements FpContext, HartInterrupts {
   /** Set to stop the current run() slice at the next instruction boundary. */
   stopRequested = false;
 
-  // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries. Tag = page-aligned va lo + va hi. They live in
-  // the machine memory (state.ts) so that translated code can look them up inline.
-  readonly rTagLo: Int32Array;
-  readonly rTagHi: Int32Array;
-  readonly rHost: Int32Array;
-  readonly wTagLo: Int32Array;
-  readonly wTagHi: Int32Array;
-  readonly wHost: Int32Array;
-  readonly xTagLo: Int32Array;
-  readonly xTagHi: Int32Array;
-  readonly xHost: Int32Array;
+  // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries of four words at entry index × 4: tag (page-
+  // aligned va) lo, tag hi, host offset, unused. They live in the machine memory (state.ts) so that
+  // translated code can look them up inline.
+  readonly rTlb: Int32Array;
+  readonly wTlb: Int32Array;
+  readonly xTlb: Int32Array;
   /** TLB set offset for data accesses (depends on priv and MPRV/MPP) and for fetches. */
   dset = 0;
   xset = 0;
@@ -162,10 +156,8 @@ export class Cpu implements FpContext, HartInterrupts {
     this.u16 = new Uint16Array(buf);
     this.i16 = new Int16Array(buf);
     this.i32 = new Int32Array(buf);
-    const tlb = (off: number) => new Int32Array(buf, off, TLB_ENTRIES);
-    this.rTagLo = tlb(TLB_R_LO); this.rTagHi = tlb(TLB_R_HI); this.rHost = tlb(TLB_R_HOST);
-    this.wTagLo = tlb(TLB_W_LO); this.wTagHi = tlb(TLB_W_HI); this.wHost = tlb(TLB_W_HOST);
-    this.xTagLo = tlb(TLB_X_LO); this.xTagHi = tlb(TLB_X_HI); this.xHost = tlb(TLB_X_HOST);
+    const tlb = (off: number) => new Int32Array(buf, off, TLB_ENTRIES * 4);
+    this.rTlb = tlb(TLB_R); this.wTlb = tlb(TLB_W); this.xTlb = tlb(TLB_X);
     this.ramBase = bus.ramBase;
     this.ramEnd = bus.ramBase + bus.ramSize;
     this.ramDelta = RAM_OFFSET - bus.ramBase;
@@ -257,9 +249,9 @@ export class Cpu implements FpContext, HartInterrupts {
   flushTlb(): void {
     // An invalid tag: 0x800 never equals a page-aligned address, nor one masked with -4096 | (size - 1) as
     // translated code compares it (so a misaligned access to page 0 cannot hit an empty entry).
-    this.rTagLo.fill(TLB_INVALID);
-    this.wTagLo.fill(TLB_INVALID);
-    this.xTagLo.fill(TLB_INVALID);
+    this.rTlb.fill(TLB_INVALID);
+    this.wTlb.fill(TLB_INVALID);
+    this.xTlb.fill(TLB_INVALID);
     this.superCount = 0;
     this.tlbEpoch = (this.tlbEpoch + 1) | 0;
   }
@@ -294,12 +286,13 @@ export class Cpu implements FpContext, HartInterrupts {
     if (ppage >= this.ramBase && ppage < this.ramEnd) {
       const host = ppage + this.ramDelta;
       const i = ((vaLo >>> 12) & TLB_MASK) + set;
+      const e = i << 2;
       if (acc === ACC_X) {
-        this.xTagLo[i] = pageLo; this.xTagHi[i] = vaHi; this.xHost[i] = host;
+        this.xTlb[e] = pageLo; this.xTlb[e + 1] = vaHi; this.xTlb[e + 2] = host;
       } else if (acc === ACC_R) {
-        this.rTagLo[i] = pageLo; this.rTagHi[i] = vaHi; this.rHost[i] = host;
+        this.rTlb[e] = pageLo; this.rTlb[e + 1] = vaHi; this.rTlb[e + 2] = host;
       } else if (writable && (this.codePages === null || this.codePages[(ppage - this.ramBase) / 4096] === 0)) {
-        this.wTagLo[i] = pageLo; this.wTagHi[i] = vaHi; this.wHost[i] = host;
+        this.wTlb[e] = pageLo; this.wTlb[e + 1] = vaHi; this.wTlb[e + 2] = host;
       } else {
         return pa;
       }
@@ -332,9 +325,10 @@ export class Cpu implements FpContext, HartInterrupts {
     }
     const i = (vaLo >>> 12) & TLB_MASK;
     for (let set = 0; set < TLB_SETS * TLB_SIZE; set += TLB_SIZE) {
-      this.rTagLo[set + i] = TLB_INVALID;
-      this.wTagLo[set + i] = TLB_INVALID;
-      this.xTagLo[set + i] = TLB_INVALID;
+      const e = (set + i) << 2;
+      this.rTlb[e] = TLB_INVALID;
+      this.wTlb[e] = TLB_INVALID;
+      this.xTlb[e] = TLB_INVALID;
     }
     const giga = vaHi * 4 + (vaLo >>> 30);
     const tera = vaHi >> 7;
@@ -344,11 +338,11 @@ export class Cpu implements FpContext, HartInterrupts {
       const slot = this.superSlots[k];
       const j = slot & 0xffff;
       const kind = slot >>> 16;
-      const tl = kind === ACC_R ? this.rTagLo : kind === ACC_W ? this.wTagLo : this.xTagLo;
-      const th = kind === ACC_R ? this.rTagHi : kind === ACC_W ? this.wTagHi : this.xTagHi;
-      const t = tl[j];
+      const tlb = kind === ACC_R ? this.rTlb : kind === ACC_W ? this.wTlb : this.xTlb;
+      const e = j << 2;
+      const t = tlb[e], th = tlb[e + 1];
       if (t === TLB_INVALID) continue;
-      if (th[j] * 4 + (t >>> 30) === giga || (sv48 && th[j] >> 7 === tera)) tl[j] = TLB_INVALID;
+      if (th * 4 + (t >>> 30) === giga || (sv48 && th >> 7 === tera)) tlb[e] = TLB_INVALID;
       else this.superSlots[keep++] = slot;
     }
     this.superCount = keep;
@@ -389,8 +383,8 @@ export class Cpu implements FpContext, HartInterrupts {
   /** Drops write-TLB entries that map RAM page `page`: it now holds translated code. */
   protectCodePage(page: number): void {
     const host = RAM_OFFSET + page * 4096;
-    const wHost = this.wHost, wTagLo = this.wTagLo;
-    for (let i = 0; i < wHost.length; i++) if (wHost[i] === host) wTagLo[i] = TLB_INVALID;
+    const w = this.wTlb;
+    for (let e = 0; e < w.length; e += 4) if (w[e + 2] === host) w[e] = TLB_INVALID;
   }
 
   // ---------------------------------------------------------------- physical access (walker, loaders)
@@ -402,19 +396,19 @@ export class Cpu implements FpContext, HartInterrupts {
 
   // ---------------------------------------------------------------- loads (fast path + slow path)
   load8(lo: number, hi: number): number {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if (this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) return this.i8[this.rHost[i] + (lo & 4095)];
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if (this.rTlb[i] === (lo & -4096) && this.rTlb[i + 1] === hi) return this.i8[this.rTlb[i + 2] + (lo & 4095)];
     return (this.loadSlow(lo, hi, 1) << 24) >> 24;
   }
   load8u(lo: number, hi: number): number {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if (this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) return this.u8[this.rHost[i] + (lo & 4095)];
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if (this.rTlb[i] === (lo & -4096) && this.rTlb[i + 1] === hi) return this.u8[this.rTlb[i + 2] + (lo & 4095)];
     return this.loadSlow(lo, hi, 1) & 0xff;
   }
   load16(lo: number, hi: number): number {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 1) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
-      return this.i16[(this.rHost[i] + (lo & 4095)) >> 1];
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 1) === 0 && this.rTlb[i] === (lo & -4096) && this.rTlb[i + 1] === hi) {
+      return this.i16[(this.rTlb[i + 2] + (lo & 4095)) >> 1];
     }
     return (this.loadSlow(lo, hi, 2) << 16) >> 16;
   }
@@ -422,17 +416,17 @@ export class Cpu implements FpContext, HartInterrupts {
     return this.load16(lo, hi) & 0xffff;
   }
   load32(lo: number, hi: number): number {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 3) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
-      return this.i32[(this.rHost[i] + (lo & 4095)) >> 2];
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 3) === 0 && this.rTlb[i] === (lo & -4096) && this.rTlb[i + 1] === hi) {
+      return this.i32[(this.rTlb[i + 2] + (lo & 4095)) >> 2];
     }
     return this.loadSlow(lo, hi, 4) | 0;
   }
   /** 64-bit load into dst[di], dst[di+1]. */
   load64(lo: number, hi: number, dst: Int32Array, di: number): void {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 7) === 0 && this.rTagLo[i] === (lo & -4096) && this.rTagHi[i] === hi) {
-      const h = (this.rHost[i] + (lo & 4095)) >> 2;
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 7) === 0 && this.rTlb[i] === (lo & -4096) && this.rTlb[i + 1] === hi) {
+      const h = (this.rTlb[i + 2] + (lo & 4095)) >> 2;
       dst[di] = this.i32[h];
       dst[di + 1] = this.i32[h + 1];
       return;
@@ -491,33 +485,33 @@ export class Cpu implements FpContext, HartInterrupts {
 
   // ---------------------------------------------------------------- stores
   store8(lo: number, hi: number, v: number): void {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if (this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
-      this.u8[this.wHost[i] + (lo & 4095)] = v;
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if (this.wTlb[i] === (lo & -4096) && this.wTlb[i + 1] === hi) {
+      this.u8[this.wTlb[i + 2] + (lo & 4095)] = v;
       return;
     }
     this.storeSlow(lo, hi, 1, v, 0);
   }
   store16(lo: number, hi: number, v: number): void {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 1) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
-      this.i16[(this.wHost[i] + (lo & 4095)) >> 1] = v;
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 1) === 0 && this.wTlb[i] === (lo & -4096) && this.wTlb[i + 1] === hi) {
+      this.i16[(this.wTlb[i + 2] + (lo & 4095)) >> 1] = v;
       return;
     }
     this.storeSlow(lo, hi, 2, v, 0);
   }
   store32(lo: number, hi: number, v: number): void {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 3) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
-      this.i32[(this.wHost[i] + (lo & 4095)) >> 2] = v;
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 3) === 0 && this.wTlb[i] === (lo & -4096) && this.wTlb[i + 1] === hi) {
+      this.i32[(this.wTlb[i + 2] + (lo & 4095)) >> 2] = v;
       return;
     }
     this.storeSlow(lo, hi, 4, v, 0);
   }
   store64(lo: number, hi: number, vlo: number, vhi: number): void {
-    const i = ((lo >>> 12) & TLB_MASK) + this.dset;
-    if ((lo & 7) === 0 && this.wTagLo[i] === (lo & -4096) && this.wTagHi[i] === hi) {
-      const h = (this.wHost[i] + (lo & 4095)) >> 2;
+    const i = (((lo >>> 12) & TLB_MASK) + this.dset) << 2;
+    if ((lo & 7) === 0 && this.wTlb[i] === (lo & -4096) && this.wTlb[i + 1] === hi) {
+      const h = (this.wTlb[i + 2] + (lo & 4095)) >> 2;
       this.i32[h] = vlo;
       this.i32[h + 1] = vhi;
       return;

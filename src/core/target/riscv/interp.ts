@@ -58,7 +58,7 @@ export function run(cpu: Cpu, budget: number): void {
   if (!startSlice(cpu)) return;
   const x = cpu.x;
   const u16 = cpu.u16;
-  const xTagLo = cpu.xTagLo, xTagHi = cpu.xTagHi, xHost = cpu.xHost;
+  const xTlb = cpu.xTlb;
   let pcLo = cpu.pcLo;
   let pcHi = cpu.pcHi;
   const start = budget;
@@ -79,8 +79,8 @@ export function run(cpu: Cpu, budget: number): void {
         // ---- fetch: the current code page is cached in locals; it is dropped on every event that can
         // change translation (traps, xRET, SFENCE.VMA, CSR writes, SBI calls).
         if ((pcLo & -4096) !== fPage || pcHi !== fPageHi) {
-          const ti = ((pcLo >>> 12) & TLB_MASK) + cpu.xset;
-          if (xTagLo[ti] === (pcLo & -4096) && xTagHi[ti] === pcHi) fBase = xHost[ti];
+          const te = (((pcLo >>> 12) & TLB_MASK) + cpu.xset) << 2;
+          if (xTlb[te] === (pcLo & -4096) && xTlb[te + 1] === pcHi) fBase = xTlb[te + 2];
           else fBase = fetchSlow(cpu, pcLo, pcHi) - (pcLo & 4095);
           fPage = pcLo & -4096;
           fPageHi = pcHi;

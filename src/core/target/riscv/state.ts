@@ -24,21 +24,20 @@ export const XSET_OFF = 560;
  */
 export const SITE_OFF = 564;
 /**
- * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: nine Int32 arrays of
- * TLB_ENTRIES entries each (tag lo, tag hi, host offset) × (read, write, fetch).
+ * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: three arrays (read,
+ * write, fetch) of TLB_ENTRIES entries of 16 bytes — the tag (page-aligned virtual address, low then high
+ * word: translated code compares it with one 64-bit load), the host byte offset of the page, unused — as
+ * QEMU's CPUTLBEntry.
  */
 export const TLB_OFF = 0x1000;
 export const TLB_ENTRIES = 1024;
-export const TLB_ARRAY_BYTES = TLB_ENTRIES * 4;
-export const TLB_R_LO = TLB_OFF;
-export const TLB_R_HI = TLB_OFF + TLB_ARRAY_BYTES;
-export const TLB_R_HOST = TLB_OFF + 2 * TLB_ARRAY_BYTES;
-export const TLB_W_LO = TLB_OFF + 3 * TLB_ARRAY_BYTES;
-export const TLB_W_HI = TLB_OFF + 4 * TLB_ARRAY_BYTES;
-export const TLB_W_HOST = TLB_OFF + 5 * TLB_ARRAY_BYTES;
-export const TLB_X_LO = TLB_OFF + 6 * TLB_ARRAY_BYTES;
-export const TLB_X_HI = TLB_OFF + 7 * TLB_ARRAY_BYTES;
-export const TLB_X_HOST = TLB_OFF + 8 * TLB_ARRAY_BYTES;
+export const TLB_ENTRY_BYTES = 16;
+export const TLB_ARRAY_BYTES = TLB_ENTRIES * TLB_ENTRY_BYTES;
+export const TLB_R = TLB_OFF;
+export const TLB_W = TLB_OFF + TLB_ARRAY_BYTES;
+export const TLB_X = TLB_OFF + 2 * TLB_ARRAY_BYTES;
+/** Byte offsets of the fields in an entry. */
+export const TLB_TAG = 0, TLB_HOST = 8;
 /**
  * The translator's jump cache (accel/tcg/dispatch.ts): JC_ENTRIES entries of 16 bytes, indexed by
  * jcIndex(pc lo): pc lo, pc hi, host offset of the code page, function-table index.
