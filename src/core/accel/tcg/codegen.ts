@@ -15,7 +15,7 @@
 import { Op } from '../../target/riscv/insn-table.js';
 import { TLB_MASK } from '../../target/riscv/cpu.js';
 import {
-  DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_HOST, TLB_R, TLB_TAG, TLB_W, X_OFF,
+  DSET_OFF, EXIT_OFF, PC_OFF, SITE_OFF, TLB_ADDEND, TLB_R, TLB_TAG, TLB_W, X_OFF,
 } from '../../target/riscv/state.js';
 import { Bytes, T, W } from './wasm-emit.js';
 import { R, SLOW_TYPE } from './runtime.js';
@@ -383,16 +383,16 @@ export class RegionCompiler {
     const c = this.c;
     this.getReg(rs1);
     c.i64(imm, imm >> 31).op(W.i64_add).tee(L_T).op(W.i32_wrap_i64).tee(L_A);
-    c.i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(4).op(W.i32_shl).get(L_DS).op(W.i32_add).tee(L_I);
+    c.i32(8).op(W.i32_shr_u).i32(TLB_MASK << 4).op(W.i32_and).get(L_DS).op(W.i32_add).tee(L_I); // entry × 16
     // One 64-bit compare: the page of the address against the tag; a misaligned address keeps a low bit and
     // never matches (the slow path does it).
     c.mem(W.i64_load, A.d, tlb + TLB_TAG);
     c.get(L_T).i64(-4096 | (size - 1), -1).op(W.i64_and).op(W.i64_eq);
   }
 
-  /** Host address of the access: TLB host base of the page + page offset. */
+  /** Host address of the access: its address plus the entry's addend (mod 2^32). */
   private hostAddr(tlb: number): void {
-    this.c.get(L_I).mem(W.i32_load, A.w, tlb + TLB_HOST).get(L_A).i32(4095).op(W.i32_and).op(W.i32_add);
+    this.c.get(L_I).mem(W.i32_load, A.w, tlb + TLB_ADDEND).get(L_A).op(W.i32_add);
   }
 
   /** Calls slow path `r` of the runtime (runtime.ts) through the runtime's table. */

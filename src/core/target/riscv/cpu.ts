@@ -120,7 +120,7 @@ export class Cpu implements FpContext, HartInterrupts {
   stopRequested = false;
 
   // --- TLBs: one per access kind, TLB_SETS × TLB_SIZE entries of four words at entry index × 4: tag (page-
-  // aligned va) lo, tag hi, host offset, unused. They live in the machine memory (state.ts) so that
+  // aligned va) lo, tag hi, host offset, addend (host offset − tag lo; read and write TLBs). They live in the machine memory (state.ts) so that
   // translated code can look them up inline.
   readonly rTlb: Int32Array;
   readonly wTlb: Int32Array;
@@ -290,9 +290,9 @@ export class Cpu implements FpContext, HartInterrupts {
       if (acc === ACC_X) {
         this.xTlb[e] = pageLo; this.xTlb[e + 1] = vaHi; this.xTlb[e + 2] = host;
       } else if (acc === ACC_R) {
-        this.rTlb[e] = pageLo; this.rTlb[e + 1] = vaHi; this.rTlb[e + 2] = host;
+        this.rTlb[e] = pageLo; this.rTlb[e + 1] = vaHi; this.rTlb[e + 2] = host; this.rTlb[e + 3] = host - pageLo;
       } else if (writable && (this.codePages === null || this.codePages[(ppage - this.ramBase) / 4096] === 0)) {
-        this.wTlb[e] = pageLo; this.wTlb[e + 1] = vaHi; this.wTlb[e + 2] = host;
+        this.wTlb[e] = pageLo; this.wTlb[e + 1] = vaHi; this.wTlb[e + 2] = host; this.wTlb[e + 3] = host - pageLo;
       } else {
         return pa;
       }

@@ -26,8 +26,9 @@ export const SITE_OFF = 564;
 /**
  * The TLBs (cpu.ts), in the memory so that translated code can do the lookup inline: three arrays (read,
  * write, fetch) of TLB_ENTRIES entries of 16 bytes — the tag (page-aligned virtual address, low then high
- * word: translated code compares it with one 64-bit load), the host byte offset of the page, unused — as
- * QEMU's CPUTLBEntry.
+ * word: translated code compares it with one 64-bit load), the host byte offset of the page, and the addend
+ * (host offset of the page minus the low word of its virtual address, mod 2^32: the host offset of an
+ * access is its address plus the addend) — as QEMU's CPUTLBEntry.
  */
 export const TLB_OFF = 0x1000;
 export const TLB_ENTRIES = 1024;
@@ -37,7 +38,7 @@ export const TLB_R = TLB_OFF;
 export const TLB_W = TLB_OFF + TLB_ARRAY_BYTES;
 export const TLB_X = TLB_OFF + 2 * TLB_ARRAY_BYTES;
 /** Byte offsets of the fields in an entry. */
-export const TLB_TAG = 0, TLB_HOST = 8;
+export const TLB_TAG = 0, TLB_HOST = 8, TLB_ADDEND = 12;
 /**
  * The translator's jump cache (accel/tcg/dispatch.ts): JC_ENTRIES entries of 16 bytes, indexed by
  * jcIndex(pc lo): pc lo, pc hi, host offset of the code page, function-table index.
