@@ -9,8 +9,8 @@
  * - Loads and stores look the TLB up inline (the tag compare also rejects misaligned addresses) and call
  *   the runtime's slow path (runtime.ts) on a miss, passing the instruction's `site`; a slow path that
  *   traps writes where to leave (the faulting pc) and the code branches to its one site exit (precise).
- * - Each block first takes its instruction count from the budget, so instret is exact at every exit. A call
- *   returns once the budget is spent: a slice overruns by less than one block.
+ * - Each block first takes its instruction count from the budget, so instret is exact at every exit. Loop
+ *   heads return once the budget is spent: a slice overruns by less than one pass through the region.
  */
 import { Op } from '../../target/riscv/insn-table.js';
 import { TLB_MASK } from '../../target/riscv/cpu.js';
@@ -48,6 +48,8 @@ export class RegionCompiler {
   private written = 0;
   private blocks: Block[] = [];
   private index = new Map<number, number>();
+  /** Blocks that a later block (or itself) branches back to: the only ones that check the budget. */
+  private loopHead: boolean[] = [];
   /** Index of the block being emitted and the count of extra constructs (if/block) open in it. */
   private cur = 0;
   private extra = 0;
@@ -66,6 +68,12 @@ export class RegionCompiler {
     this.blocks = blocks;
     this.index.clear();
     blocks.forEach((b, i) => this.index.set(b.start, i));
+    this.loopHead = blocks.map(() => false);
+    for (let k = 0; k < blocks.length; k++) {
+      const b = blocks[k];
+      const j = b.end === End.Branch || b.end === End.Jump ? this.index.get(b.target) : undefined;
+      if (j !== undefined && j <= k) this.loopHead[j] = true;
+    }
     const c = this.c;
     const n = blocks.length;
     c.u8(W.block).u8(T.void); // $exit
@@ -162,12 +170,15 @@ export class RegionCompiler {
       this.extra++;
       this.selfLoop = this.extra;
     }
-    // Budget: taken for the whole block up front (a slice may overrun by one block, so every call makes
-    // progress); an early exit gives back what did not retire.
-    c.get(L_BUDGET).i32(0).op(W.i32_le_s);
-    this.open(T.void);
-    this.exitTo(b.start);
-    this.close();
+    // Budget: taken for the whole block up front; an early exit gives back what did not retire. Only a loop
+    // head checks it: the dispatcher does before entering a region, and a path through the region without
+    // going back is bounded (MAX_BLOCKS blocks), so a slice overruns by less than that.
+    if (this.loopHead[this.cur]) {
+      c.get(L_BUDGET).i32(0).op(W.i32_le_s);
+      this.open(T.void);
+      this.exitTo(b.start);
+      this.close();
+    }
     c.get(L_BUDGET).i32(n).op(W.i32_sub).set(L_BUDGET);
     const last = b.end === End.Fall || b.end === End.Stop ? n : n - 1;
     for (let k = 0; k < last; k++) this.emitInsn(b.insns[k], n - k);
