@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Bus } from '../src/core/hw/bus.js';
 import { Cpu } from '../src/core/target/riscv/cpu.js';
-import { allocateMachineMemory, RAM_OFFSET } from '../src/core/target/riscv/state.js';
+import { allocateMachineMemory, jcIndex, JC_ENTRIES, RAM_OFFSET } from '../src/core/target/riscv/state.js';
 import { Tcg } from '../src/core/accel/tcg/tcg.js';
 import { enc } from './support/rv-gen.js';
 
@@ -20,6 +20,9 @@ const BEQZ = (rs1: number, off: number) => enc.b(off, 0, rs1, 0);
 const ANDI = (rd: number, rs1: number, imm: number) => enc.i(imm, rs1, 7, rd, 0x13);
 const RDCYCLE_T0 = enc.i(0xc00, 0, 2, T0, 0x73); // csrrs t0, cycle, x0: left to the interpreter
 const WFI = 0x10500073;
+
+/** Statistics of the last runLoop(). */
+let lastStats = { dispatches: 0 };
 
 /**
  * Runs `words` at CODE in M-mode with s11 = `iterations` until WFI. Returns the instructions retired, and
@@ -42,6 +45,7 @@ function runLoop(words: number[], iterations: number, settle = 40_000): { instre
   }
   assert.ok(cpu.idle, 'the loop ends at its WFI');
   assert.equal(cpu.x[2 * S11], 0);
+  lastStats = { dispatches: tcg.stats.dispatches };
   return { instret: cpu.instret - instret0, jit: tcg.stats.jitInsns - jit0, regions: tcg.stats.regions };
 }
 
@@ -74,4 +78,24 @@ test('tcg: a jump to a block of a translated region enters that region instead o
   assert.equal(cpu.x[2 * A0], 1);
   assert.equal(tcg.stats.regions, 1);
   assert.equal(tcg.stats.jitInsns, 6); // all but the WFI
+});
+
+test('tcg: region to region through the jump cache without leaving wasm (JS and the dispatcher hash alike)', () => {
+  // loop: jal ra, f; addi s11, -1; bnez s11, loop; wfi; f: addi a0, a0, 1; ret — two regions, two
+  // transitions per iteration. The dispatcher returns to JS only at the end of a slice or on a miss.
+  const JAL_RA = (off: number) => enc.j(off, 1);
+  const words = [JAL_RA(16), ADDI(S11, S11, -1), BNEZ(S11, -8), WFI, ADDI(A0, A0, 1), 0x00008067];
+  runLoop(words, 50_000);
+  // 50,000 iterations in slices of 1,000 instructions: some 200 slices; a miss per transition would be 100,000.
+  assert.ok(lastStats.dispatches < 2_000, `${lastStats.dispatches} entries into the dispatcher`);
+});
+
+test('tcg: the jump cache hash spreads code addresses', () => {
+  // Pairs of a busybox shell loop's hot pcs that shared a slot under the earlier (pc >> 1) ^ (pc >> 15).
+  for (const [a, b] of [[0x4c60c, 0x5460a], [0x103d4, 0xa83fa], [0xbd606, 0x5563c], [0x53538, 0xfb512]]) {
+    assert.notEqual(jcIndex(a), jcIndex(b));
+  }
+  const load = new Uint8Array(JC_ENTRIES);
+  for (let pc = 0x10000; pc < 0x10000 + 2 * JC_ENTRIES; pc += 2) load[jcIndex(pc)]++;
+  assert.ok(Math.max(...load) <= 4, `at most ${Math.max(...load)} pcs of ${2 * JC_ENTRIES} consecutive ones per slot`);
 });

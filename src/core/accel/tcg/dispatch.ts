@@ -11,7 +11,7 @@
  * region's physical page, so TLB flushes and privilege changes need no cache flush.
  */
 import { TLB_MASK } from '../../target/riscv/cpu.js';
-import { EXIT_OFF, JC_ENTRIES, JC_OFF, PC_OFF, TLB_HOST, TLB_TAG, TLB_X, XSET_OFF } from '../../target/riscv/state.js';
+import { EXIT_OFF, JC_BITS, JC_HASH, JC_OFF, PC_OFF, TLB_HOST, TLB_TAG, TLB_X, XSET_OFF } from '../../target/riscv/state.js';
 import { assemble, Bytes, T, W } from './wasm-emit.js';
 
 export type Dispatch = (budget: number) => number;
@@ -28,8 +28,7 @@ export function buildDispatcher(memory: WebAssembly.Memory, table: WebAssembly.T
   c.i32(0).mem(W.i32_load, 2, PC_OFF).set(L_LO);
   c.i32(0).mem(W.i32_load, 2, PC_OFF + 4).set(L_HI);
   // jcIndex() in state.ts
-  c.get(L_LO).i32(1).op(W.i32_shr_u).get(L_LO).i32(15).op(W.i32_shr_u).op(W.i32_xor)
-    .i32(JC_ENTRIES - 1).op(W.i32_and).i32(4).op(W.i32_shl).set(L_E);
+  c.get(L_LO).i32(JC_HASH).op(W.i32_mul).i32(32 - JC_BITS).op(W.i32_shr_u).i32(4).op(W.i32_shl).set(L_E);
   c.get(L_E).mem(W.i32_load, 2, JC_OFF).get(L_LO).op(W.i32_ne); out(1);
   c.get(L_E).mem(W.i32_load, 2, JC_OFF + 4).get(L_HI).op(W.i32_ne); out(1);
   c.get(L_LO).i32(12).op(W.i32_shr_u).i32(TLB_MASK).op(W.i32_and).i32(0).mem(W.i32_load, 2, XSET_OFF).op(W.i32_add)

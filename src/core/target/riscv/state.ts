@@ -44,11 +44,16 @@ export const TLB_TAG = 0, TLB_HOST = 8, TLB_ADDEND = 12;
  * jcIndex(pc lo): pc lo, pc hi, host offset of the code page, function-table index.
  */
 export const JC_OFF = 0x10000;
-export const JC_ENTRIES = 16384;
+export const JC_BITS = 14;
+export const JC_ENTRIES = 1 << JC_BITS;
+/** Multiplier of the jump cache's hash (Fibonacci hashing: 2^32 / golden ratio). */
+export const JC_HASH = 0x9e3779b1 | 0;
 
 /** Jump-cache slot of a pc (the dispatcher computes the same in wasm). */
 export function jcIndex(pcLo: number): number {
-  return ((pcLo >>> 1) ^ (pcLo >>> 15)) & (JC_ENTRIES - 1);
+  // Multiplicative: the earlier (pc >> 1) ^ (pc >> 15) sent pairs of a loop's hot pcs to one slot (busybox's
+  // shell loop: 14 misses per iteration, 1.4M per 100,000 iterations).
+  return Math.imul(pcLo, JC_HASH) >>> (32 - JC_BITS);
 }
 export const STATE_BYTES = 0x50000; // CPU state, TLBs and the jump cache (5 wasm pages)
 export const RAM_OFFSET = STATE_BYTES; // byte offset of guest RAM in the memory
