@@ -330,7 +330,11 @@ export class RegionCompiler {
       case Op.SW: this.store(i, W.i64_store32, 4, left); break;
       case Op.SD: this.store(i, W.i64_store, 8, left); break;
       default:
-        // A (LR/SC/AMO), F and D, MULH*: one helper call on the in-memory state.
+        if ((i.op >= Op.AMOSWAP_W && i.op <= Op.AMOMAXU_W) || (i.op >= Op.AMOSWAP_D && i.op <= Op.AMOMAXU_D)) {
+          this.amo(i, left);
+          break;
+        }
+        // LR/SC, F and D, MULH*: one helper call on the in-memory state.
         if (i.op >= Op.LR_W || (i.op >= Op.CSRRW && i.op <= Op.MULHU)) {
           this.helper(i, left);
           break;
@@ -441,6 +445,54 @@ export class RegionCompiler {
     c.i32(this.site(i, left));
     this.slow(STORE_SLOW[o]!);
     c.u8(W.br_if).uleb(this.depthSite());
+    this.close();
+  }
+
+  /**
+   * AMO (§8.4): inline when the write TLB maps the (aligned) address — such a page is readable, RAM, and holds
+   * no translated code — else the helper. One hart, so a load and a store are atomic. The LR reservation is
+   * left as it is, as the helper does.
+   */
+  private amo(i: Insn, left: number): void {
+    const c = this.c;
+    const inst = i.inst;
+    const rd = (inst >>> 7) & 31, rs2 = (inst >>> 20) & 31;
+    const d = i.op >= Op.AMOSWAP_D;
+    const k = i.op - (d ? Op.AMOSWAP_D : Op.AMOSWAP_W); // SWAP ADD XOR AND OR MIN MAX MINU MAXU
+    this.tlbTest((inst >>> 15) & 31, 0, d ? 8 : 4, TLB_W);
+    this.open(T.void);
+    this.hostAddr(TLB_W);
+    c.set(L_A);
+    c.get(L_A).mem(d ? W.i64_load : W.i64_load32_s, d ? A.d : A.w, 0).set(L_U); // old, sign-extended (W)
+    c.get(L_A);
+    // The operand as the comparison sees it: the low word sign- or zero-extended for W, as is for D.
+    const operand = (unsigned: boolean) => {
+      this.getReg(rs2);
+      if (!d) c.op(W.i32_wrap_i64).op(unsigned ? W.i64_extend_i32_u : W.i64_extend_i32_s);
+    };
+    const old = (unsigned: boolean) => {
+      c.get(L_U);
+      if (!d && unsigned) c.i64(-1, 0).op(W.i64_and);
+    };
+    if (k === 0) this.getReg(rs2);
+    else if (k <= 4) {
+      c.get(L_U);
+      this.getReg(rs2);
+      c.op([W.i64_add, W.i64_xor, W.i64_and, W.i64_or][k - 1]);
+    } else {
+      // MIN MAX MINU MAXU: select(old, operand, old < operand) for MIN, (operand < old) for MAX.
+      const unsigned = k >= 7;
+      const lt = unsigned ? W.i64_lt_u : W.i64_lt_s;
+      old(unsigned);
+      operand(unsigned);
+      if (k === 5 || k === 7) { old(unsigned); operand(unsigned); } else { operand(unsigned); old(unsigned); }
+      c.op(lt).op(W.select);
+    }
+    c.mem(d ? W.i64_store : W.i64_store32, d ? A.d : A.w, 0);
+    c.get(L_U);
+    this.setReg(rd);
+    c.op(W.else);
+    this.helper(i, left);
     this.close();
   }
 
