@@ -41,7 +41,7 @@ export type JitMode = 'off' | 'on' | 'always';
  * guest's boot to a prompt: 50 → 5,900 regions, 150 → 3,400 and the fastest boot (RESULTS.md).
  */
 export const HOT_THRESHOLD = 150;
-const HOT_BITS = 16;
+const HOT_BITS = 20;
 /** Regions per compiled module at most (a batch is also compiled at the end of every slice). */
 const BATCH = 32;
 export const MAX_REGIONS = 16384;
@@ -294,7 +294,9 @@ export class Tcg {
       r.body = null;
       r.index = this.allocIndex();
       this.table.set(r.index, ex[`f${i}`] as (budget: number) => number);
-      this.hot[r.hot] = 0; // the interpreter stops at the entry again, now to run the region
+      // The interpreter stops at the entry again, now to run the region, and at its other block starts.
+      const base = r.hot - ((r.pa & 4095) >>> 1);
+      for (const start of r.starts) this.hot[(base + (start >>> 1)) & ((1 << HOT_BITS) - 1)] = 0;
     });
     this.stats.batches++;
     this.stats.compileMs += this.now() - t0;

@@ -79,6 +79,11 @@ export function run(cpu: Cpu, budget: number): void {
         // ---- fetch: the current code page is cached in locals; it is dropped on every event that can
         // change translation (traps, xRET, SFENCE.VMA, CSR writes, SBI calls).
         if ((pcLo & -4096) !== fPage || pcHi !== fPageHi) {
+          // With the translator, entering another page counts like a branch target: straight-line code that
+          // runs on into the next page (a long unrolled function) reaches the dispatcher there, as a
+          // translated region would (regions end at the page). Not at the first fetch of the call, which
+          // the dispatcher asked for.
+          if (hot !== null && fPage !== 1 && hotTarget(hot, pcLo)) { budget++; stash = budget; budget = 0; continue; }
           const te = (((pcLo >>> 12) & TLB_MASK) + cpu.xset) << 2;
           if (xTlb[te] === (pcLo & -4096) && xTlb[te + 1] === pcHi) fBase = xTlb[te + 2];
           else fBase = fetchSlow(cpu, pcLo, pcHi) - (pcLo & 4095);
