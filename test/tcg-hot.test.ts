@@ -99,3 +99,12 @@ test('tcg: the jump cache hash spreads code addresses', () => {
   for (let pc = 0x10000; pc < 0x10000 + 2 * JC_ENTRIES; pc += 2) load[jcIndex(pc)]++;
   assert.ok(Math.max(...load) <= 4, `at most ${Math.max(...load)} pcs of ${2 * JC_ENTRIES} consecutive ones per slot`);
 });
+
+test('tcg: straight-line code that runs on into the next pages is translated page by page, all at once', () => {
+  // loop: 2,500 x addi a1, a1, 1 (10 KB: three pages); addi s11, -1; beqz s11, done; j loop; done: wfi. Regions end at
+  // their page; the interpreter counts entering a page as a branch target, so every page becomes hot after
+  // some 150 iterations (it used to take ~150 more per page, the interpreter running on through the rest).
+  const body = [...Array.from({ length: 2500 }, () => ADDI(A1, A1, 1)), ADDI(S11, S11, -1)];
+  const r = runLoop([...body, BEQZ(S11, 8), enc.j(-4 * (body.length + 1), 0), WFI], 600, 200 * 2503);
+  assert.ok(r.jit / r.instret > 0.95, `translated ${r.jit} of ${r.instret} instructions`);
+});
