@@ -45,6 +45,7 @@ const HOT_BITS = 20;
 /** Regions per compiled module at most (a smaller batch is compiled at the end of a slice: MIN_BATCH). */
 const BATCH = 32;
 export const MAX_REGIONS = 16384;
+export const MAX_CODE_BYTES = 64 << 20;
 /**
  * A batch smaller than this waits for up to MAX_WAIT_SLICES ends of slice before it is compiled. Measured on
  * the default guest's boot (8 alternating runs each, medians): 1 (every slice) 1.20 s, 8 1.14 s, 16 1.13 s,
@@ -55,8 +56,8 @@ const MAX_WAIT_SLICES = 4;
 /** Passes by a queued region's entry before its batch is compiled early (see lookup()). */
 const PENDING_WAIT = 255;
 
+/** What a jump-cache miss comes to: interpret while cold, run the region, or interpret one instruction. */
 const enum Lookup { Cold, Enter, Step }
-export const MAX_CODE_BYTES = 64 << 20;
 
 interface Region {
   /** Physical address of the entry. */
@@ -226,7 +227,7 @@ export class Tcg {
       // queued (the entry's count was set then, another start's is set now), the batch goes to the compiler
       // at once instead of at the end of the slice: a loop whose exit is a new region otherwise comes back
       // here on every iteration, for a whole slice.
-      if (pa !== r.pa && this.hot[h] === 0 && !r.waited) {
+      if (pa !== r.pa && !r.waited) {
         r.waited = true;
         this.hot[h] = PENDING_WAIT;
         return Lookup.Cold;
