@@ -21,23 +21,26 @@ const ANDI = (rd: number, rs1: number, imm: number) => enc.i(imm, rs1, 7, rd, 0x
 const RDCYCLE_T0 = enc.i(0xc00, 0, 2, T0, 0x73); // csrrs t0, cycle, x0: left to the interpreter
 const WFI = 0x10500073;
 
-/** Statistics of the last runLoop(). */
-let lastStats = { dispatches: 0 };
-
-/**
- * Runs `words` at CODE in M-mode with s11 = `iterations` until WFI. Returns the instructions retired, and
- * retired in translated code, once the first `settle` instructions have run (hot code has been translated by
- * then), and the regions made.
- */
-function runLoop(words: number[], iterations: number, settle = 40_000): { instret: number; jit: number; regions: number } {
+/** A hart in M-mode at CODE with `words` there, s11 = `s11`, and a translator in `mode`. */
+function hart(words: number[], mode: 'on' | 'always', s11: number): { cpu: Cpu; tcg: Tcg } {
   const mem = allocateMachineMemory(RAM_SIZE);
   const dv = new DataView(mem.buffer, RAM_OFFSET, RAM_SIZE);
   words.forEach((w, i) => dv.setInt32(CODE - RAM_BASE + 4 * i, w, true));
   const cpu = new Cpu(mem, new Bus(RAM_BASE, RAM_SIZE, { warn() {} }), { now: () => 0 }, { warn() {} });
-  const tcg = new Tcg(cpu, 'on');
+  const tcg = new Tcg(cpu, mode);
   cpu.reset(CODE | 0, 0);
-  cpu.x[2 * S11] = iterations;
-  cpu.mcounteren = 7;
+  cpu.x[2 * S11] = s11;
+  return { cpu, tcg };
+}
+
+/**
+ * Runs `words` at CODE in M-mode with s11 = `iterations` until WFI. Returns the instructions retired, and
+ * retired in translated code, once the first `settle` instructions have run (hot code has been translated by
+ * then), the regions made, and the entries from JS into the dispatcher over the whole run.
+ */
+function runLoop(words: number[], iterations: number, settle = 40_000):
+  { instret: number; jit: number; regions: number; dispatches: number } {
+  const { cpu, tcg } = hart(words, 'on', iterations);
   let instret0 = -1, jit0 = 0;
   for (let calls = 0; !cpu.idle && calls < 10_000; calls++) {
     tcg.run(1000);
@@ -45,8 +48,10 @@ function runLoop(words: number[], iterations: number, settle = 40_000): { instre
   }
   assert.ok(cpu.idle, 'the loop ends at its WFI');
   assert.equal(cpu.x[2 * S11], 0);
-  lastStats = { dispatches: tcg.stats.dispatches };
-  return { instret: cpu.instret - instret0, jit: tcg.stats.jitInsns - jit0, regions: tcg.stats.regions };
+  return {
+    instret: cpu.instret - instret0, jit: tcg.stats.jitInsns - jit0, regions: tcg.stats.regions,
+    dispatches: tcg.stats.dispatches,
+  };
 }
 
 test('tcg: the code after an instruction left to the interpreter is translated too', () => {
@@ -66,13 +71,7 @@ test('tcg: a jump to a block of a translated region enters that region instead o
     AUIPC_T1, ADDI(T1, T1, 20), BEQZ(S11, 12), ADDI(S11, S11, -1), enc.i(0, T1, 0, 0, 0x67), // jalr x0, 0(t1)
     ADDI(A0, A0, 1), WFI, // B
   ];
-  const mem = allocateMachineMemory(RAM_SIZE);
-  const dv = new DataView(mem.buffer, RAM_OFFSET, RAM_SIZE);
-  words.forEach((w, i) => dv.setInt32(CODE - RAM_BASE + 4 * i, w, true));
-  const cpu = new Cpu(mem, new Bus(RAM_BASE, RAM_SIZE, { warn() {} }), { now: () => 0 }, { warn() {} });
-  const tcg = new Tcg(cpu, 'always');
-  cpu.reset(CODE | 0, 0);
-  cpu.x[2 * S11] = 1;
+  const { cpu, tcg } = hart(words, 'always', 1);
   for (let calls = 0; !cpu.idle && calls < 100; calls++) tcg.run(1000);
   assert.ok(cpu.idle);
   assert.equal(cpu.x[2 * A0], 1);
@@ -85,9 +84,9 @@ test('tcg: region to region through the jump cache without leaving wasm (JS and 
   // transitions per iteration. The dispatcher returns to JS only at the end of a slice or on a miss.
   const JAL_RA = (off: number) => enc.j(off, 1);
   const words = [JAL_RA(16), ADDI(S11, S11, -1), BNEZ(S11, -8), WFI, ADDI(A0, A0, 1), 0x00008067];
-  runLoop(words, 50_000);
+  const r = runLoop(words, 50_000);
   // 50,000 iterations in slices of 1,000 instructions: some 200 slices; a miss per transition would be 100,000.
-  assert.ok(lastStats.dispatches < 2_000, `${lastStats.dispatches} entries into the dispatcher`);
+  assert.ok(r.dispatches < 2_000, `${r.dispatches} entries into the dispatcher`);
 });
 
 test('tcg: the jump cache hash spreads code addresses', () => {
