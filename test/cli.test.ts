@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../src/core/machine/types.js';
 import {
-  DEFAULT_RAM, MAX_RAM_BYTES, loadConfig, loadKernel, parseArgs, parseMemoryOption, parseSize, splitKeyValues,
+  DEFAULT_RAM, MAX_RAM_BYTES, loadConfig, loadKernel, loadKernelAsync, parseArgs, parseMemoryOption, parseSize, splitKeyValues,
   type ParsedOptions,
 } from '../src/host/node/cli/options.js';
 import { planArgs, HINT } from '../src/host/node/cli/tsvm.js';
@@ -198,6 +198,20 @@ test('loadConfig: files, gzip kernels, bios choices', () => {
     assert.throws(() => cfg(argv), (e: unknown) => e instanceof ConfigError && e.message === msg, argv.join(' '));
   }
   assert.throws(() => loadKernel('bad', () => Uint8Array.from([0x1f, 0x8b, 1, 2, 3])), /could not load kernel 'bad': bad gzip/);
+});
+
+test('loadKernelAsync: same bytes and errors as loadKernel, a missing file reported at once', async () => {
+  const big = new Uint8Array(300_000).map((_, i) => (i * 7) & 255); // more than one default zlib chunk
+  const files: Record<string, Uint8Array> = { gz: gzipSync(big), raw: Uint8Array.from([5, 6]), bad: Uint8Array.from([0x1f, 0x8b, 1, 2, 3]) };
+  const read = (p: string): Uint8Array => {
+    const f = files[p];
+    if (!f) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT', syscall: 'open' });
+    return f;
+  };
+  assert.deepEqual(await loadKernelAsync('gz', read), big);
+  assert.deepEqual([...(await loadKernelAsync('raw', read))], [5, 6]);
+  await assert.rejects(loadKernelAsync('bad', read), (e: unknown) => e instanceof ConfigError && /^could not load kernel 'bad': bad gzip data: /.test(e.message));
+  assert.throws(() => loadKernelAsync('nope', read), /could not load kernel 'nope': No such file or directory/);
 });
 
 test('tsvm front end: default guest and pass-through options', () => {

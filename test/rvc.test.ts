@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandRvc, RVC_TABLE } from '../src/core/target/riscv/rvc.js';
+import { expandRvc, rvcExpand } from '../src/core/target/riscv/rvc.js';
 import { decode } from '../src/core/target/riscv/decode.js';
 
 // Deterministic PRNG (mulberry32).
@@ -115,7 +115,7 @@ test('expandRvc matches the assembler for every compressed form', { skip: !haveT
       const want = w.readInt32LE(4 * k);
       const got = expandRvc(h);
       assert.equal(got.toString(16), want.toString(16), `${pairs[k][1]} (0x${h.toString(16)}) -> ${pairs[k][2]}`);
-      assert.equal(RVC_TABLE[h], want);
+      assert.equal(rvcExpand(h), want);
       seen.add(pairs[k][0]);
     }
     assert.equal(seen.size, Object.keys(FORMS).length);
@@ -160,7 +160,7 @@ test('illegal and reserved encodings expand to 0; all others decode', () => {
   let legal = 0;
   for (let h = 0; h < 65536; h++) {
     const e = expandRvc(h);
-    assert.equal(RVC_TABLE[h], e);
+    assert.equal(rvcExpand(h), e);
     if (reserved(h)) {
       assert.equal(e, 0, `0x${h.toString(16)} is reserved`);
     } else {

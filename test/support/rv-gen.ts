@@ -17,7 +17,7 @@
  */
 import { INSNS, Op, maskMatch, FP_FIRST, type InsnDef } from '../../src/core/target/riscv/insn-table.js';
 import { decode } from '../../src/core/target/riscv/decode.js';
-import { RVC_TABLE } from '../../src/core/target/riscv/rvc.js';
+import { rvcExpand } from '../../src/core/target/riscv/rvc.js';
 
 // ------------------------------------------------------------------------------------------ layout
 export const RAM_BASE = 0x80000000;
@@ -755,7 +755,7 @@ class Gen {
       case 2: this.trapping(C_EBREAK, 2); break;
       case 3: { // an illegal halfword
         let h: number;
-        do h = rng.int(0x10000); while ((h & 3) === 3 || RVC_TABLE[h] !== 0);
+        do h = rng.int(0x10000); while ((h & 3) === 3 || rvcExpand(h) !== 0);
         this.trapping(rng.chance(0.3) ? 0 : h, 2);
         break;
       }
@@ -860,7 +860,7 @@ class Gen {
     for (let tries = 0; tries < 64; tries++) {
       const h = rng.int(0x10000);
       if ((h & 3) === 3) continue;
-      const w = RVC_TABLE[h];
+      const w = rvcExpand(h);
       if (w === 0) continue;
       const op = decode(w);
       if (op === Op.ILLEGAL || op === Op.JAL || op === Op.JALR || (op >= Op.BEQ && op <= Op.BGEU) || op === Op.EBREAK) continue;

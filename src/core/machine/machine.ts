@@ -55,6 +55,14 @@ const YIELD_MS = 8;
 
 export const MAX_RAM = MAX_RAM_BYTES;
 
+/**
+ * One-time per-process preparation (the interpreter's type-feedback warm-up, ~20 ms), which createMachine
+ * otherwise does itself: a front end calls it while it waits for something else (a kernel inflating).
+ */
+export function prepareMachines(): void {
+  warmUpInterpreter();
+}
+
 export function createMachine(cfg: MachineConfig, host: MachineHost): Machine {
   return new RiscvMachine(cfg, host);
 }

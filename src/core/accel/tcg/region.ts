@@ -8,7 +8,7 @@
  */
 import { decode } from '../../target/riscv/decode.js';
 import { Op } from '../../target/riscv/insn-table.js';
-import { RVC_TABLE } from '../../target/riscv/rvc.js';
+import { rvcExpand } from '../../target/riscv/rvc.js';
 
 export interface Insn {
   /** Byte offset of the instruction in its page. */
@@ -111,7 +111,7 @@ export function formRegion(u16: Uint16Array, page16: number, entry: number): Blo
         break;
       }
       const raw = full ? lo16 | (u16[page16 + (off >> 1) + 1] << 16) : lo16;
-      const inst = full ? raw : RVC_TABLE[raw];
+      const inst = full ? raw : rvcExpand(raw);
       const op = inst === 0 ? Op.ILLEGAL : decode(inst);
       if (stopsRegion(op, inst)) {
         b.end = End.Stop;

@@ -6,8 +6,12 @@
 import { INSNS, Op, maskMatch } from './insn-table.js';
 
 const direct = new Int16Array(256).fill(-1);
-/** Op by (opcode[6:2] | funct3 << 5 | funct7 << 8), or -1 when other bits decide. */
-const wide = new Int16Array(1 << 15).fill(-1);
+/**
+ * Op by (opcode[6:2] | funct3 << 5 | funct7 << 8), -1 when other bits decide, UNSET until first met:
+ * filling all 32,768 keys up front took ~10 ms of every start-up for the few hundred a guest uses.
+ */
+const UNSET = -3;
+const wide = new Int16Array(1 << 15).fill(UNSET);
 const KEY_MASK = 0xfe00707c; // the instruction bits that form the wide key
 const start = new Int32Array(256);
 const end = new Int32Array(256);
@@ -42,23 +46,25 @@ let ops = new Int16Array(0);
     }
     end[k] = flatMask.length;
   }
-  // Wide index: a key is direct when exactly one row can match and that row looks only at key bits.
-  for (let key = 0; key < 1 << 15; key++) {
-    const instBits = ((key & 31) << 2) | 3 | (((key >>> 5) & 7) << 12) | ((key >>> 8) << 25);
-    let found = -1;
-    let count = 0;
-    for (const e of buckets[key & 255]) {
-      const m = e.mask & KEY_MASK;
-      if ((instBits & m) !== (e.match & m)) continue;
-      count++;
-      found = (e.mask & ~(KEY_MASK | 3)) === 0 ? e.op : -2;
-    }
-    if (count === 1 && found >= 0) wide[key] = found;
-  }
   masks = Int32Array.from(flatMask);
   matches = Int32Array.from(flatMatch);
   ops = Int16Array.from(flatOp);
 })();
+
+/** The wide index entry for `key`: an op when exactly one row can match and that row looks only at key bits. */
+function fillWide(key: number): number {
+  const instBits = ((key & 31) << 2) | 3 | (((key >>> 5) & 7) << 12) | ((key >>> 8) << 25);
+  const k = key & 255;
+  let found = -1;
+  let count = 0;
+  for (let i = start[k], e = end[k]; i < e; i++) {
+    const m = masks[i] & KEY_MASK;
+    if ((instBits & m) !== (matches[i] & m)) continue;
+    count++;
+    found = (masks[i] & ~(KEY_MASK | 3)) === 0 ? ops[i] : -2;
+  }
+  return (wide[key] = count === 1 && found >= 0 ? found : -1);
+}
 
 function popcount(v: number): number {
   let c = 0;
@@ -68,7 +74,9 @@ function popcount(v: number): number {
 
 /** Decodes a 32-bit instruction word (low two bits 11) to its op id, or Op.ILLEGAL. */
 export function decode(inst: number): Op {
-  const w = wide[((inst >>> 2) & 31) | ((inst >>> 7) & 0xe0) | ((inst >>> 17) & 0x7f00)];
+  const key = ((inst >>> 2) & 31) | ((inst >>> 7) & 0xe0) | ((inst >>> 17) & 0x7f00);
+  let w = wide[key];
+  if (w === UNSET) w = fillWide(key);
   if (w >= 0 && (inst & 3) === 3) return w;
   return decodeSlow(inst);
 }

@@ -9,7 +9,7 @@
  */
 import { INSNS, Op, type InsnDef } from './insn-table.js';
 import { decode } from './decode.js';
-import { RVC_TABLE } from './rvc.js';
+import { rvcExpand } from './rvc.js';
 
 export const XREG_NAMES: readonly string[] = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -94,7 +94,7 @@ export function disassemble(inst: number, pc?: number | bigint): string {
   let w = inst | 0;
   if ((w & 3) !== 3) {
     const h = w & 0xffff;
-    w = RVC_TABLE[h];
+    w = rvcExpand(h);
     if (w === 0) return `.2byte 0x${h.toString(16).padStart(4, '0')}`;
   }
   const op = decode(w);

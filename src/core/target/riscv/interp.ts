@@ -6,7 +6,7 @@
 import { Cpu, TLB_MASK, TRAP } from './cpu.js';
 import { decode } from './decode.js';
 import { Op, FP_FIRST } from './insn-table.js';
-import { RVC_TABLE } from './rvc.js';
+import { rvcExpand } from './rvc.js';
 import { Cause, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
 import { execCsr } from './csr.js';
 import { enterTrap, startSlice, pendingInterrupt, mret, sret } from './trap.js';
@@ -30,7 +30,7 @@ const dcInst = new Int32Array(1 << DC_BITS);
 const dcOp = new Uint8Array(1 << DC_BITS);
 
 function fillDecodeCache(ci: number, raw: number): void {
-  const inst = (raw & 3) === 3 ? raw : RVC_TABLE[raw];
+  const inst = (raw & 3) === 3 ? raw : rvcExpand(raw);
   dcRaw[ci] = raw;
   dcInst[ci] = inst;
   dcOp[ci] = inst === 0 ? Op.ILLEGAL : decode(inst);

@@ -4,9 +4,8 @@
  * tables 16.5-16.7). Illegal and reserved encodings map to 0; HINTs expand to their no-op-like base
  * form (e.g. C.NOP with nonzero imm -> addi x0,x0,imm; C.SLLI with shamt 0 -> slli rd,rd,0).
  *
- * RVC_TABLE[h] holds the expansion of every halfword (built once at module load, 256 KiB), so the
- * CPU pays one array load per compressed instruction. Halfwords whose low two bits are 11 are not
- * compressed instructions and map to 0.
+ * rvcExpand(h) memoizes expansions in a 256 KiB table; callers cache decoded instructions themselves, so
+ * it is off the hot path. Halfwords whose low two bits are 11 are not compressed instructions (0).
  */
 
 // 32-bit encoders (opcode constants from the base ISA).
@@ -187,9 +186,16 @@ function cbOffset(h: number): number {
   return sext(off, 9);
 }
 
-/** Expansion of every halfword: RVC_TABLE[h] === expandRvc(h). */
-export const RVC_TABLE: Int32Array = (() => {
-  const t = new Int32Array(65536);
-  for (let h = 0; h < 65536; h++) if ((h & 3) !== 3) t[h] = expandRvc(h);
-  return t;
-})();
+/** Marks a halfword not expanded yet: no expansion has low bits 01 (expansions end in 11, illegal is 0). */
+const UNSET = 1;
+/**
+ * Expansions by halfword, filled on first use: building all 65,536 at load took ~25 ms of every start-up,
+ * while a Linux boot meets a few thousand distinct compressed instructions.
+ */
+const table = new Int32Array(65536).fill(UNSET);
+
+/** expandRvc(h), memoized. `h` is a halfword whose low two bits are not 11. */
+export function rvcExpand(h: number): number {
+  const v = table[h];
+  return v !== UNSET ? v : (table[h] = expandRvc(h));
+}

@@ -9,7 +9,7 @@ import { ConfigError, type ExitStatus } from '../../../core/machine/types.js';
 import type { Machine } from '../../../core/machine/machine.js';
 import { NodeHost } from '../host.js';
 import { restoreTerminals } from '../console.js';
-import { describeFsError, loadConfig, parseArgs } from './options.js';
+import { describeFsError, loadConfigDeferred, parseArgs } from './options.js';
 import { openDevices, type OpenedDevices } from './devices.js';
 import { tuneV8ForTranslator } from '../v8-tuning.js';
 
@@ -106,8 +106,8 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
       await writeStdout(parsed.text);
       return 0;
     }
-    const { config, frontend } = loadConfig(parsed.options);
-    const { createMachine } = await import('../../../core/machine/machine.js');
+    const { config, frontend, kernel } = loadConfigDeferred(parsed.options);
+    const { createMachine, prepareMachines } = await import('../../../core/machine/machine.js');
     tuneV8ForTranslator();
 
     let machine: Machine | undefined;
@@ -131,6 +131,8 @@ export async function runSystem(argv: readonly string[], opts: RunOptions): Prom
       warn: (m) => host?.warn(m),
     });
     config.virtio = devices.virtio;
+    prepareMachines(); // while the kernel inflates
+    config.kernel = await kernel;
     machine = createMachine(config, host);
 
     if (frontend.dumpDtb !== undefined) {

@@ -10,10 +10,8 @@
 import { ConfigError } from '../../../core/machine/types.js';
 import { parseMac, type NetBackend } from '../../../core/net/backend.js';
 import { parseIp } from '../../../core/net/packet.js';
-import { UserNet } from '../../../core/net/user.js';
 import type { HostFwd } from '../../../core/net/user-tcp.js';
-import { NodeHostNet } from './host-net.js';
-import { openSocketNetdev, type SocketNetdev } from './socket.js';
+import type { SocketNetdev } from './socket.js';
 import { IFNAMSIZ, openTap, TapError } from './tap.js';
 
 export type NetdevSpec =
@@ -179,7 +177,9 @@ function reason(e: unknown): string {
 
 /** Opens a backend; throws ConfigError with one line (e.g. a hostfwd port already in use). */
 export async function openNetdev(spec: NetdevSpec, warn: (m: string) => void): Promise<NetBackend> {
+  // The stacks load only when a netdev uses them (the slirp-like stack is ~15 ms of start-up).
   if (spec.type === 'user') {
+    const [{ UserNet }, { NodeHostNet }] = await Promise.all([import('../../../core/net/user.js'), import('./host-net.js')]);
     const net = new UserNet(new NodeHostNet(), { restrict: spec.restrict, hostfwd: spec.hostfwd });
     try {
       await net.start();
@@ -201,6 +201,7 @@ export async function openNetdev(spec: NetdevSpec, warn: (m: string) => void): P
     }
   }
   try {
+    const { openSocketNetdev } = await import('./socket.js');
     return await openSocketNetdev(spec, warn);
   } catch (e) {
     throw new ConfigError(`-netdev ${spec.mode === 'udp' ? 'dgram' : 'socket'},id=${spec.id}: ${reason(e)}`);
