@@ -1,8 +1,8 @@
 /**
  * The translator's runtime module: the slow paths of translated code, in wasm, built once per machine.
  *
- * Region modules reach these wasm functions with call_indirect through the runtime's own table and
- * import no function at all: V8 compiles a wasm-to-JS wrapper for every imported function signature of
+ * Region modules reach these wasm functions with call_indirect through the runtime's own table (from
+ * the module's stubs, STUBS) and import no function at all: V8 compiles a wasm-to-JS wrapper for every imported function signature of
  * every module when the module is compiled, even when the import turns out to be a wasm function (three
  * TurboFan jobs per module, 0.3 ms; measured with perf). The runtime table is written once, so
  * importing it costs nothing later (V8 updates every instance importing a table on each write to it:
@@ -48,6 +48,19 @@ const T_LOAD = 1, T_STORE = 2, T_EXEC = 3, T_JS_STORE = 4;
 export const SLOW_TYPE: readonly number[] = [
   ...LOADS.map(() => T_LOAD), ...STORES.map(() => T_STORE), T_EXEC,
 ];
+
+/**
+ * The first functions of every region module: stub k calls slow path k through the runtime table, and region
+ * code calls the stub directly (`call k`). Liftoff compiles a call_indirect at each of the ~40,000 load and
+ * store sites of a boot into a table bounds check, a signature check and an indirect call; a direct call is
+ * a fraction of that code and compile time. A stub compiles on its first call, so unused ones cost nothing.
+ */
+export const STUBS: readonly { type: number; body: Bytes }[] = SLOW_TYPE.map((type, k) => {
+  const c = new Bytes().uleb(0);
+  for (let p = 0; p < TYPES[type].params.length; p++) c.get(p);
+  c.i32(k).u8(W.call_indirect).uleb(type).uleb(0);
+  return { type, body: c.op(W.end) };
+});
 
 /** Builds the runtime over `memory`; returns its table (slots in R order), for region modules to import. */
 export function buildRuntime(memory: WebAssembly.Memory, js: SlowPaths): WebAssembly.Table {

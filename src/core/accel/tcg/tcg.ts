@@ -32,7 +32,7 @@ import { buildDispatcher, type Dispatch } from './dispatch.js';
 import { formRegion } from './region.js';
 import { RegionCompiler } from './codegen.js';
 import { assemble, type Bytes } from './wasm-emit.js';
-import { buildRuntime, TYPES } from './runtime.js';
+import { buildRuntime, STUBS, TYPES } from './runtime.js';
 
 export type JitMode = 'off' | 'on' | 'always';
 
@@ -298,8 +298,8 @@ export class Tcg {
     if (batch.length === 0) return;
     const bytes = assemble({
       types: TYPES, imports: [], memory: true, table: true,
-      funcs: batch.map((r) => ({ type: 0, body: r.body! })),
-      exports: batch.map((_, i) => ({ name: `f${i}`, func: i })),
+      funcs: [...STUBS, ...batch.map((r) => ({ type: 0, body: r.body! }))],
+      exports: batch.map((_, i) => ({ name: `f${i}`, func: STUBS.length + i })),
     });
     // Regions import no function (see runtime.ts) and not the dispatcher's table, only the runtime's.
     const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem: this.cpu.memory, tbl: this.runtime } }).exports;
