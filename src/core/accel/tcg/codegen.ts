@@ -40,6 +40,43 @@ const STORE_SLOW: Partial<Record<W, R>> = {
   [W.i64_store8]: R.sb, [W.i64_store16]: R.sh, [W.i64_store32]: R.sw, [W.i64_store]: R.sd,
 };
 
+/** Operand forms of the instructions that are one wasm operator on registers and immediates, or a memory access. */
+const enum F { Other = 0, Reg, Imm, Shamt, WReg, WImm, WShamt, SetReg, SetImm, Load, Store }
+
+/**
+ * By op: the form, the wasm operator (a branch's comparison too), the access size. Filled once from one list,
+ * so that emitting an instruction allocates nothing (closures per instruction cost a third of the code
+ * generator's time in garbage collection).
+ */
+const ALU_FORM = new Uint8Array(Op.COUNT);
+const ALU_OP = new Uint8Array(Op.COUNT);
+const LOAD_SIZE = new Uint8Array(Op.COUNT);
+for (const [op, form, w, size] of [
+  [Op.ADD, F.Reg, W.i64_add], [Op.SUB, F.Reg, W.i64_sub], [Op.XOR, F.Reg, W.i64_xor], [Op.OR, F.Reg, W.i64_or],
+  [Op.AND, F.Reg, W.i64_and], [Op.MUL, F.Reg, W.i64_mul],
+  // wasm masks the shift amount to 6 bits, as RV64 does
+  [Op.SLL, F.Reg, W.i64_shl], [Op.SRL, F.Reg, W.i64_shr_u], [Op.SRA, F.Reg, W.i64_shr_s],
+  [Op.ADDI, F.Imm, W.i64_add], [Op.XORI, F.Imm, W.i64_xor], [Op.ORI, F.Imm, W.i64_or], [Op.ANDI, F.Imm, W.i64_and],
+  [Op.SLLI, F.Shamt, W.i64_shl], [Op.SRLI, F.Shamt, W.i64_shr_u], [Op.SRAI, F.Shamt, W.i64_shr_s],
+  [Op.ADDW, F.WReg, W.i32_add], [Op.SUBW, F.WReg, W.i32_sub], [Op.MULW, F.WReg, W.i32_mul],
+  [Op.SLLW, F.WReg, W.i32_shl], [Op.SRLW, F.WReg, W.i32_shr_u], [Op.SRAW, F.WReg, W.i32_shr_s],
+  [Op.ADDIW, F.WImm, W.i32_add],
+  [Op.SLLIW, F.WShamt, W.i32_shl], [Op.SRLIW, F.WShamt, W.i32_shr_u], [Op.SRAIW, F.WShamt, W.i32_shr_s],
+  [Op.SLT, F.SetReg, W.i64_lt_s], [Op.SLTU, F.SetReg, W.i64_lt_u],
+  [Op.SLTI, F.SetImm, W.i64_lt_s], [Op.SLTIU, F.SetImm, W.i64_lt_u],
+  [Op.LB, F.Load, W.i64_load8_s, 1], [Op.LBU, F.Load, W.i64_load8_u, 1], [Op.LH, F.Load, W.i64_load16_s, 2],
+  [Op.LHU, F.Load, W.i64_load16_u, 2], [Op.LW, F.Load, W.i64_load32_s, 4], [Op.LWU, F.Load, W.i64_load32_u, 4],
+  [Op.LD, F.Load, W.i64_load, 8],
+  [Op.SB, F.Store, W.i64_store8, 1], [Op.SH, F.Store, W.i64_store16, 2], [Op.SW, F.Store, W.i64_store32, 4],
+  [Op.SD, F.Store, W.i64_store, 8],
+  [Op.BEQ, F.Other, W.i64_eq], [Op.BNE, F.Other, W.i64_ne], [Op.BLT, F.Other, W.i64_lt_s], [Op.BGE, F.Other, W.i64_ge_s],
+  [Op.BLTU, F.Other, W.i64_lt_u], [Op.BGEU, F.Other, W.i64_ge_u],
+] as const) {
+  ALU_FORM[op] = form;
+  ALU_OP[op] = w;
+  LOAD_SIZE[op] = size ?? 0;
+}
+
 export class RegionCompiler {
   /** The code of the function being compiled: one scratch buffer, reused. */
   private readonly c = new Bytes(16384);
@@ -228,11 +265,7 @@ export class RegionCompiler {
   private cond(i: Insn): void {
     this.getReg((i.inst >>> 15) & 31);
     this.getReg((i.inst >>> 20) & 31);
-    const ops: Partial<Record<Op, W>> = {
-      [Op.BEQ]: W.i64_eq, [Op.BNE]: W.i64_ne, [Op.BLT]: W.i64_lt_s, [Op.BGE]: W.i64_ge_s,
-      [Op.BLTU]: W.i64_lt_u, [Op.BGEU]: W.i64_ge_u,
-    };
-    this.c.op(ops[i.op]!);
+    this.c.op(ALU_OP[i.op]);
   }
 
   // ------------------------------------------------------------------ registers
@@ -276,76 +309,40 @@ export class RegionCompiler {
   private emitInsn(i: Insn, left: number): void {
     const c = this.c;
     const inst = i.inst;
+    const op = i.op;
     const rd = (inst >>> 7) & 31, rs1 = (inst >>> 15) & 31, rs2 = (inst >>> 20) & 31;
     const imm = inst >> 20;
-    const r = this.getReg.bind(this);
-    const bin = (o: W) => { r(rs1); r(rs2); c.op(o); this.setReg(rd); };
-    const binImm = (o: W) => { r(rs1); c.i64(imm, imm >> 31); c.op(o); this.setReg(rd); };
-    const shImm = (o: W) => { r(rs1); c.i64((inst >>> 20) & 63, 0); c.op(o); this.setReg(rd); };
-    // 32-bit ops: compute on the low words, sign-extend the result (§4.2 "W" instructions).
-    const w32 = (o: W, rhs: () => void) => {
-      r(rs1); c.op(W.i32_wrap_i64); rhs(); c.op(o); c.op(W.i64_extend_i32_s); this.setReg(rd);
-    };
-    const rs2w = () => { r(rs2); c.op(W.i32_wrap_i64); };
-    const setLt = (o: W, rhs: () => void) => { r(rs1); rhs(); c.op(o); c.op(W.i64_extend_i32_u); this.setReg(rd); };
-    switch (i.op) {
+    const wop = ALU_OP[op];
+    switch (ALU_FORM[op]) {
+      case F.Reg: this.getReg(rs1); this.getReg(rs2); c.op(wop); this.setReg(rd); return;
+      case F.Imm: this.getReg(rs1); c.i64(imm, imm >> 31).op(wop); this.setReg(rd); return;
+      case F.Shamt: this.getReg(rs1); c.i64((inst >>> 20) & 63, 0).op(wop); this.setReg(rd); return;
+      // 32-bit ops: compute on the low words, sign-extend the result (§4.2 "W" instructions).
+      case F.WReg: this.getReg(rs1); c.op(W.i32_wrap_i64); this.getReg(rs2); c.op(W.i32_wrap_i64).op(wop).op(W.i64_extend_i32_s); this.setReg(rd); return;
+      case F.WImm: this.getReg(rs1); c.op(W.i32_wrap_i64).i32(imm).op(wop).op(W.i64_extend_i32_s); this.setReg(rd); return;
+      case F.WShamt: this.getReg(rs1); c.op(W.i32_wrap_i64).i32((inst >>> 20) & 31).op(wop).op(W.i64_extend_i32_s); this.setReg(rd); return;
+      case F.SetReg: this.getReg(rs1); this.getReg(rs2); c.op(wop).op(W.i64_extend_i32_u); this.setReg(rd); return;
+      case F.SetImm: this.getReg(rs1); c.i64(imm, imm >> 31).op(wop).op(W.i64_extend_i32_u); this.setReg(rd); return;
+      case F.Load: this.load(i, wop, LOAD_SIZE[op], left); return;
+      case F.Store: this.store(i, wop, LOAD_SIZE[op], left); return;
+    }
+    switch (op) {
       case Op.LUI: c.i64(inst & -4096, inst >> 31); this.setReg(rd); break;
       case Op.AUIPC: this.pc(i.off + (inst & -4096)); this.setReg(rd); break;
-      case Op.ADDI: binImm(W.i64_add); break;
-      case Op.XORI: binImm(W.i64_xor); break;
-      case Op.ORI: binImm(W.i64_or); break;
-      case Op.ANDI: binImm(W.i64_and); break;
-      case Op.SLTI: setLt(W.i64_lt_s, () => c.i64(imm, imm >> 31)); break;
-      case Op.SLTIU: setLt(W.i64_lt_u, () => c.i64(imm, imm >> 31)); break;
-      case Op.SLLI: shImm(W.i64_shl); break;
-      case Op.SRLI: shImm(W.i64_shr_u); break;
-      case Op.SRAI: shImm(W.i64_shr_s); break;
-      case Op.ADD: bin(W.i64_add); break;
-      case Op.SUB: bin(W.i64_sub); break;
-      case Op.SLL: bin(W.i64_shl); break; // wasm masks the shift amount to 6 bits, as RV64 does
-      case Op.SRL: bin(W.i64_shr_u); break;
-      case Op.SRA: bin(W.i64_shr_s); break;
-      case Op.SLT: setLt(W.i64_lt_s, () => r(rs2)); break;
-      case Op.SLTU: setLt(W.i64_lt_u, () => r(rs2)); break;
-      case Op.XOR: bin(W.i64_xor); break;
-      case Op.OR: bin(W.i64_or); break;
-      case Op.AND: bin(W.i64_and); break;
-      case Op.ADDIW: w32(W.i32_add, () => c.i32(imm)); break;
-      case Op.SLLIW: w32(W.i32_shl, () => c.i32((inst >>> 20) & 31)); break;
-      case Op.SRLIW: w32(W.i32_shr_u, () => c.i32((inst >>> 20) & 31)); break;
-      case Op.SRAIW: w32(W.i32_shr_s, () => c.i32((inst >>> 20) & 31)); break;
-      case Op.ADDW: w32(W.i32_add, rs2w); break;
-      case Op.SUBW: w32(W.i32_sub, rs2w); break;
-      case Op.SLLW: w32(W.i32_shl, rs2w); break;
-      case Op.SRLW: w32(W.i32_shr_u, rs2w); break;
-      case Op.SRAW: w32(W.i32_shr_s, rs2w); break;
-      case Op.MUL: bin(W.i64_mul); break;
-      case Op.MULW: w32(W.i32_mul, rs2w); break;
-      case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: this.div64(i.op, rd, rs1, rs2); break;
-      case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: this.div32(i.op, rd, rs1, rs2); break;
+      case Op.DIV: case Op.DIVU: case Op.REM: case Op.REMU: this.div64(op, rd, rs1, rs2); break;
+      case Op.DIVW: case Op.DIVUW: case Op.REMW: case Op.REMUW: this.div32(op, rd, rs1, rs2); break;
       case Op.FENCE: break;
-      case Op.LB: this.load(i, W.i64_load8_s, 1, left); break;
-      case Op.LBU: this.load(i, W.i64_load8_u, 1, left); break;
-      case Op.LH: this.load(i, W.i64_load16_s, 2, left); break;
-      case Op.LHU: this.load(i, W.i64_load16_u, 2, left); break;
-      case Op.LW: this.load(i, W.i64_load32_s, 4, left); break;
-      case Op.LWU: this.load(i, W.i64_load32_u, 4, left); break;
-      case Op.LD: this.load(i, W.i64_load, 8, left); break;
-      case Op.SB: this.store(i, W.i64_store8, 1, left); break;
-      case Op.SH: this.store(i, W.i64_store16, 2, left); break;
-      case Op.SW: this.store(i, W.i64_store32, 4, left); break;
-      case Op.SD: this.store(i, W.i64_store, 8, left); break;
       default:
-        if ((i.op >= Op.AMOSWAP_W && i.op <= Op.AMOMAXU_W) || (i.op >= Op.AMOSWAP_D && i.op <= Op.AMOMAXU_D)) {
+        if ((op >= Op.AMOSWAP_W && op <= Op.AMOMAXU_W) || (op >= Op.AMOSWAP_D && op <= Op.AMOMAXU_D)) {
           this.amo(i, left);
           break;
         }
         // LR/SC, F and D, MULH*: one helper call on the in-memory state.
-        if (i.op >= Op.LR_W || (i.op >= Op.CSRRW && i.op <= Op.MULHU)) {
+        if (op >= Op.LR_W || (op >= Op.CSRRW && op <= Op.MULHU)) {
           this.helper(i, left);
           break;
         }
-        throw new Error(`tcg: no code for op ${i.op}`);
+        throw new Error(`tcg: no code for op ${op}`);
     }
   }
 
