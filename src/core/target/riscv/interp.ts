@@ -363,9 +363,6 @@ export function run(cpu: Cpu, budget: number): void {
       pcHi = cpu.pcHi;
       fPage = 1;
       if (cpu.stopRequested) break;
-      // The trap vector is a branch target too: otherwise a trap vector reached only from interpreted code
-      // (page faults of cold code) would never be counted, and never be translated.
-      if (hot !== null && hotTarget(hot, pcLo)) { stash = budget; budget = 0; }
     }
   }
   budget += stash;
