@@ -1,6 +1,6 @@
 /* rv64mi: machine mode: CSR access, illegal instruction (mtval), ecall, ebreak,
  * misaligned load/store (hardware or trap), mtvec direct/vectored with CLINT
- * software and timer interrupts, mcycle/minstret. */
+ * software and timer interrupts, mcycle/minstret (and writes to them), the trigger CSRs, WFI with mie = 0. */
 #include "macros.h"
 
 /* expect the last trap (recorded by trap_skip) to have cause c */
@@ -302,6 +302,37 @@ test_20:
   csrc mie, t0
   la t0, trap_vector
   csrw mtvec, t0
+  /* a write to minstret/mcycle takes effect after the writing instruction: the next one reads the value
+     written (the writing instruction's own retirement is not added) */
+test_21:
+  li TESTNUM, 21
+  csrwi minstret, 0
+  csrr a0, minstret
+  bnez a0, fail
+  li a1, 1000
+  csrw mcycle, a1
+  csrr a0, mcycle
+  bne a0, a1, fail
+  /* trigger module without triggers: tselect and tdata1 read as zero, writes ignored; tinfo = type 0 only */
+test_22:
+  li TESTNUM, 22
+  csrw tselect, zero
+  csrr a0, tselect
+  bnez a0, fail
+  li a1, (2 << 60) | (1 << 6) | (1 << 2)  /* mcontrol, M-mode, execute */
+  csrw tdata1, a1
+  csrr a0, tdata1
+  bnez a0, fail
+  csrr a0, tinfo
+  li x7, 1
+  bne a0, x7, fail
+  /* WFI with every interrupt disabled in mie cannot be woken: it does not stall */
+test_23:
+  li TESTNUM, 23
+  csrw mie, zero
+  li t0, MIP_MSIP
+  csrs mip, t0                      /* (MSIP is read-only in mip: stays clear) */
+  wfi
   RVTEST_PASS
 
   /* hook: mstatus at trap time -> s8 */

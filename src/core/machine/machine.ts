@@ -157,6 +157,10 @@ class RiscvMachine implements Machine {
         const ms = (next - this.clock.now()) / (TIMEBASE_HZ / 1000);
         await host.sleep(Math.max(0, Math.min(ms, 50)));
         lastYield = host.nowMs();
+        // With every interrupt disabled in mie nothing can end the wait: WFI returns after it, a wake-up the
+        // spec allows (§3.3.3). A halted guest (`1: wfi; j 1b`) still sleeps, 50 ms at a time, and code that
+        // expects such a WFI to return goes on (riscv-tests rv64si wfi; Spike treats WFI as a no-op).
+        if (cpu.idle && cpu.mie === 0) cpu.idle = false;
       } else if (now - lastYield >= YIELD_MS) {
         await host.yield();
         lastYield = host.nowMs();

@@ -11,7 +11,7 @@ export const enum Csr {
   MSCRATCH = 0x340, MEPC = 0x341, MCAUSE = 0x342, MTVAL = 0x343, MIP = 0x344,
   PMPCFG0 = 0x3a0, PMPADDR0 = 0x3b0,
   MCYCLE = 0xb00, MINSTRET = 0xb02,
-  TSELECT = 0x7a0, TDATA1 = 0x7a1,
+  TSELECT = 0x7a0, TDATA1 = 0x7a1, TDATA3 = 0x7a3, TINFO = 0x7a4,
 }
 
 // mstatus bits (low word; UXL/SXL live in the high word and read as 2 = XLEN 64).

@@ -90,6 +90,11 @@ export function csrRead(cpu: Cpu, csr: number): number {
   // mhpmcounter3..31, mhpmevent3..31 and their user views: implemented as read-only zero (§3.1.10).
   if ((csr >= 0xb03 && csr <= 0xb1f) || (csr >= 0x323 && csr <= 0x33f)) return 0;
   if (csr >= 0xc03 && csr <= 0xc1f) { counterAllowed(cpu, csr - 0xc00); return 0; }
+  // Trigger module (Debug spec 0.13.2 §5.2) with no triggers: tselect and tdata1-3 read as zero (tdata1.type 0,
+  // "no trigger at this tselect"), writes are ignored; tinfo has only bit 0 (type 0). Software probes them:
+  // raising illegal instruction instead fails riscv-tests' rv64mi breakpoint test.
+  if (csr >= Csr.TSELECT && csr <= Csr.TDATA3) return 0;
+  if (csr === Csr.TINFO) return 1;
   return cpu.illegal();
 }
 

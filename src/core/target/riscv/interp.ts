@@ -7,7 +7,7 @@ import { Cpu, TLB_MASK, TRAP } from './cpu.js';
 import { decode } from './decode.js';
 import { Op, FP_FIRST } from './insn-table.js';
 import { rvcExpand } from './rvc.js';
-import { Cause, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
+import { Cause, Csr, MSTATUS_FS, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW } from './csr-defs.js';
 import { execCsr } from './csr.js';
 import { enterTrap, startSlice, pendingInterrupt, mret, sret } from './trap.js';
 import { ACC_X } from './mmu.js';
@@ -327,8 +327,12 @@ export function run(cpu: Cpu, budget: number): void {
           case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI: {
             cpu.curInst = raw;
             cpu.instret = base + (start - budget - 1);
-            if (execCsr(cpu, op, inst, rd, r1)) fPage = 1;
-            base = cpu.instret - (start - budget - 1);
+            const wrote = execCsr(cpu, op, inst, rd, r1);
+            if (wrote) fPage = 1;
+            // A CSR write takes effect after the writing instruction has otherwise completed: after a write to
+            // minstret or mcycle (one counter here) the next instruction reads the value written, without this
+            // instruction's own retirement on top (riscv-tests rv64mi instret_overflow).
+            base = cpu.instret - (start - budget - (wrote && ((inst >>> 20) & ~2) === Csr.MCYCLE ? 0 : 1));
             if (pendingInterrupt(cpu) >= 0 || cpu.stopRequested) { stash = budget; budget = 0; }
             break;
           }
