@@ -2,9 +2,10 @@
  * The translator's runtime module: the slow paths of translated code, in wasm, built once per machine.
  *
  * Region modules reach these wasm functions with call_indirect through the runtime's own table (from
- * the module's stubs, STUBS) and import no function at all: V8 compiles a wasm-to-JS wrapper for every imported function signature of
- * every module when the module is compiled, even when the import turns out to be a wasm function (three
- * TurboFan jobs per module, 0.3 ms; measured with perf). The runtime table is written once, so
+ * the module's stubs, STUBS) and import no function at all: V8 compiles a wasm-to-JS wrapper for every
+ * imported function signature of every module when the module is compiled, even when the import turns
+ * out to be a wasm function (three TurboFan jobs per module, 0.3 ms; measured with perf). The runtime
+ * table is written once, so
  * importing it costs nothing later (V8 updates every instance importing a table on each write to it:
  * regions must not import the dispatcher's table). Keeping the slow paths here also keeps each load and
  * store in region code short.
