@@ -48,9 +48,9 @@ const enum F { Other = 0, Reg, Imm, Shamt, WReg, WImm, WShamt, SetReg, SetImm, L
  * so that emitting an instruction allocates nothing (closures per instruction cost a third of the code
  * generator's time in garbage collection).
  */
-const ALU_FORM = new Uint8Array(Op.COUNT);
-const ALU_OP = new Uint8Array(Op.COUNT);
-const LOAD_SIZE = new Uint8Array(Op.COUNT);
+const FORM = new Uint8Array(Op.COUNT);
+const WASM_OP = new Uint8Array(Op.COUNT);
+const ACCESS_SIZE = new Uint8Array(Op.COUNT);
 for (const [op, form, w, size] of [
   [Op.ADD, F.Reg, W.i64_add], [Op.SUB, F.Reg, W.i64_sub], [Op.XOR, F.Reg, W.i64_xor], [Op.OR, F.Reg, W.i64_or],
   [Op.AND, F.Reg, W.i64_and], [Op.MUL, F.Reg, W.i64_mul],
@@ -72,9 +72,9 @@ for (const [op, form, w, size] of [
   [Op.BEQ, F.Other, W.i64_eq], [Op.BNE, F.Other, W.i64_ne], [Op.BLT, F.Other, W.i64_lt_s], [Op.BGE, F.Other, W.i64_ge_s],
   [Op.BLTU, F.Other, W.i64_lt_u], [Op.BGEU, F.Other, W.i64_ge_u],
 ] as const) {
-  ALU_FORM[op] = form;
-  ALU_OP[op] = w;
-  LOAD_SIZE[op] = size ?? 0;
+  FORM[op] = form;
+  WASM_OP[op] = w;
+  ACCESS_SIZE[op] = size ?? 0;
 }
 
 export class RegionCompiler {
@@ -265,7 +265,7 @@ export class RegionCompiler {
   private cond(i: Insn): void {
     this.getReg((i.inst >>> 15) & 31);
     this.getReg((i.inst >>> 20) & 31);
-    this.c.op(ALU_OP[i.op]);
+    this.c.op(WASM_OP[i.op]);
   }
 
   // ------------------------------------------------------------------ registers
@@ -312,8 +312,8 @@ export class RegionCompiler {
     const op = i.op;
     const rd = (inst >>> 7) & 31, rs1 = (inst >>> 15) & 31, rs2 = (inst >>> 20) & 31;
     const imm = inst >> 20;
-    const wop = ALU_OP[op];
-    switch (ALU_FORM[op]) {
+    const wop = WASM_OP[op];
+    switch (FORM[op]) {
       case F.Reg: this.getReg(rs1); this.getReg(rs2); c.op(wop); this.setReg(rd); return;
       case F.Imm: this.getReg(rs1); c.i64(imm, imm >> 31).op(wop); this.setReg(rd); return;
       case F.Shamt: this.getReg(rs1); c.i64((inst >>> 20) & 63, 0).op(wop); this.setReg(rd); return;
@@ -323,8 +323,8 @@ export class RegionCompiler {
       case F.WShamt: this.getReg(rs1); c.op(W.i32_wrap_i64).i32((inst >>> 20) & 31).op(wop).op(W.i64_extend_i32_s); this.setReg(rd); return;
       case F.SetReg: this.getReg(rs1); this.getReg(rs2); c.op(wop).op(W.i64_extend_i32_u); this.setReg(rd); return;
       case F.SetImm: this.getReg(rs1); c.i64(imm, imm >> 31).op(wop).op(W.i64_extend_i32_u); this.setReg(rd); return;
-      case F.Load: this.load(i, wop, LOAD_SIZE[op], left); return;
-      case F.Store: this.store(i, wop, LOAD_SIZE[op], left); return;
+      case F.Load: this.load(i, wop, ACCESS_SIZE[op], left); return;
+      case F.Store: this.store(i, wop, ACCESS_SIZE[op], left); return;
     }
     switch (op) {
       case Op.LUI: c.i64(inst & -4096, inst >> 31); this.setReg(rd); break;
